@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using HealthcareCms.Api.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace HealthcareCms.Api.Status;
+
+public sealed record CorrelationEcho(string? RequestId, string? HealthcareTraceId, string? TraceId);
+
+public sealed record DependencyStatus(string Name, string Status, CorrelationEcho? Correlation = null);
+
+public sealed record SystemStatus(string Status, IReadOnlyList<DependencyStatus> Dependencies);
+
+internal sealed record RemoteStatus(string? Status, CorrelationEcho? Correlation);
+
+/// <summary>
+/// <c>GET /api/status</c>: whether the Api's dependencies answer. The downstream calls carry this
+/// request's correlation headers, and each dependency reports the ids it received.
+/// </summary>
+public static class StatusApi
+{
+    public const string PolicyClient = "policy";
+    public const string WorkflowsClient = "workflows";
+
+    public static IHostApplicationBuilder AddStatusServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddHttpClient(PolicyClient, c => c.BaseAddress = new Uri("http://policy"));
+        builder.Services.AddHttpClient(WorkflowsClient, c => c.BaseAddress = new Uri("http://workflows"));
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapStatusApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/status", GetStatus)
+            .WithName("GetSystemStatus")
+            .WithSummary("Reachability of the database, the policy service and the workflow worker.")
+            .WithTags("Status");
+        return app;
+    }
+
+    public static async Task<Ok<SystemStatus>> GetStatus(
+        CmsDbContext db, IHttpClientFactory clients, CancellationToken cancellationToken)
+    {
+        var database = CheckDatabaseAsync(db, cancellationToken);
+        var policy = CheckRemoteAsync(clients, PolicyClient, "/v1/status", cancellationToken);
+        var workflows = CheckRemoteAsync(clients, WorkflowsClient, "/status", cancellationToken);
+        DependencyStatus[] dependencies = [await database, await policy, await workflows];
+
+        var overall = dependencies.All(d => d.Status == "ok") ? "ok" : "degraded";
+        return TypedResults.Ok(new SystemStatus(overall, dependencies));
+    }
+
+    private static async Task<DependencyStatus> CheckDatabaseAsync(CmsDbContext db, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new DependencyStatus("database", await db.Database.CanConnectAsync(cancellationToken) ? "ok" : "unavailable");
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            return new DependencyStatus("database", "unavailable");
+        }
+    }
+
+    private static async Task<DependencyStatus> CheckRemoteAsync(
+        IHttpClientFactory clients, string name, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            var status = await clients.CreateClient(name).GetFromJsonAsync<RemoteStatus>(path, timeout.Token);
+            return new DependencyStatus(name, status?.Status == "ok" ? "ok" : "degraded", status?.Correlation);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException
+            or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException)
+        {
+            return new DependencyStatus(name, "unavailable");
+        }
+    }
+}

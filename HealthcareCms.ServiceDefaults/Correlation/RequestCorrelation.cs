@@ -1,0 +1,99 @@
+using System.Buffers;
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+
+namespace HealthcareCms.ServiceDefaults.Correlation;
+
+/// <summary>The request-correlation contract shared by every service.</summary>
+public static class RequestCorrelation
+{
+    public const string RequestIdHeader = "x-request-id";
+    public const string HealthcareTraceHeader = "x-healthcare-trace-id";
+
+    /// <summary>Span attribute names (ids only; never personal data).</summary>
+    public const string RequestIdTag = "healthcare.request_id";
+    public const string HealthcareTraceTag = "healthcare.trace_id";
+
+    public const int MaxLength = 200;
+
+    private static readonly SearchValues<char> Allowed =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
+
+    private static readonly AsyncLocal<CorrelationIds?> CurrentIds = new();
+
+    /// <summary>The ids of the request being served on this async flow, if any.</summary>
+    public static CorrelationIds? Current
+    {
+        get => CurrentIds.Value;
+        internal set => CurrentIds.Value = value;
+    }
+
+    /// <summary>1–200 characters of <c>[A-Za-z0-9._-]</c>.</summary>
+    public static bool IsValid(string? value) =>
+        !string.IsNullOrEmpty(value) && value.Length <= MaxLength && !value.AsSpan().ContainsAnyExcept(Allowed);
+
+    public static string NewRequestId() => Guid.NewGuid().ToString("N");
+}
+
+public sealed record CorrelationIds(string RequestId, string? HealthcareTraceId);
+
+/// <summary>
+/// Gives every response an <c>x-request-id</c> (the caller's when valid, a new one otherwise), accepts an
+/// <c>x-healthcare-trace-id</c>, records both on the request span and makes them flow to downstream calls.
+/// </summary>
+internal sealed class RequestCorrelationMiddleware(RequestDelegate next)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var incoming = context.Request.Headers[RequestCorrelation.RequestIdHeader].ToString();
+        var requestId = RequestCorrelation.IsValid(incoming) ? incoming : RequestCorrelation.NewRequestId();
+
+        var incomingTrace = context.Request.Headers[RequestCorrelation.HealthcareTraceHeader].ToString();
+        var healthcareTraceId = RequestCorrelation.IsValid(incomingTrace) ? incomingTrace : null;
+
+        context.TraceIdentifier = requestId;
+        context.Response.Headers[RequestCorrelation.RequestIdHeader] = requestId;
+        if (healthcareTraceId is not null)
+        {
+            context.Response.Headers[RequestCorrelation.HealthcareTraceHeader] = healthcareTraceId;
+        }
+
+        var activity = Activity.Current;
+        activity?.SetTag(RequestCorrelation.RequestIdTag, requestId);
+        if (healthcareTraceId is not null)
+        {
+            activity?.SetTag(RequestCorrelation.HealthcareTraceTag, healthcareTraceId);
+        }
+
+        var previous = RequestCorrelation.Current;
+        RequestCorrelation.Current = new CorrelationIds(requestId, healthcareTraceId);
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            RequestCorrelation.Current = previous;
+        }
+    }
+}
+
+/// <summary>Adds the current request's correlation headers to every outgoing HttpClient call.</summary>
+internal sealed class CorrelationPropagationHandler : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (RequestCorrelation.Current is { } ids)
+        {
+            request.Headers.Remove(RequestCorrelation.RequestIdHeader);
+            request.Headers.TryAddWithoutValidation(RequestCorrelation.RequestIdHeader, ids.RequestId);
+            if (ids.HealthcareTraceId is not null)
+            {
+                request.Headers.Remove(RequestCorrelation.HealthcareTraceHeader);
+                request.Headers.TryAddWithoutValidation(RequestCorrelation.HealthcareTraceHeader, ids.HealthcareTraceId);
+            }
+        }
+
+        return base.SendAsync(request, cancellationToken);
+    }
+}

@@ -1,0 +1,19 @@
+using HealthcareCms.Workflows.Status;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddManagementEndpoint();
+builder.Services.AddOpenApi();
+builder.AddNpgsqlDataSource("cmsdb");
+builder.AddWorkerStatus();
+
+var app = builder.Build();
+
+app.UseServiceDefaults();
+
+app.MapDefaultEndpoints();
+app.MapOpenApi();
+app.MapStatusApi();
+
+app.Run();
