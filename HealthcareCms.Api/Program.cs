@@ -1,5 +1,8 @@
+using HealthcareCms.Api.Audit;
 using HealthcareCms.Api.Content;
 using HealthcareCms.Api.Data;
+using HealthcareCms.Api.Lgpd;
+using HealthcareCms.Api.Phi;
 using HealthcareCms.Api.Status;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,6 +13,9 @@ builder.Services.AddOpenApi();
 
 builder.AddCmsDatabase();
 builder.AddStatusServices();
+builder.AddContent();
+builder.AddPhi();
+builder.AddLgpd();
 
 var app = builder.Build();
 
@@ -23,6 +29,10 @@ app.UseServiceDefaults();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapContentApi();
+app.MapPhiApi();
+app.MapLgpdApi();
+app.MapAuditApi();
+app.MapLiveHub();
 app.MapStatusApi();
 
 await app.RunAsync();

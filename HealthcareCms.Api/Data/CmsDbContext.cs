@@ -1,4 +1,7 @@
+using HealthcareCms.Api.Audit;
 using HealthcareCms.Api.Content;
+using HealthcareCms.Api.Lgpd;
+using HealthcareCms.Api.Phi;
 using Microsoft.EntityFrameworkCore;
 
 namespace HealthcareCms.Api.Data;
@@ -9,6 +12,27 @@ public sealed class CmsDbContext(DbContextOptions<CmsDbContext> options) : DbCon
     public const string Schema = "cms";
 
     public DbSet<Post> Posts => Set<Post>();
+
+    public DbSet<PostRevision> PostRevisions => Set<PostRevision>();
+
+    public DbSet<PatientConsent> PatientConsents => Set<PatientConsent>();
+
+    public DbSet<Subscriber> Subscribers => Set<Subscriber>();
+
+    public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
+
+    public DbSet<DataSubjectRequest> DataSubjectRequests => Set<DataSubjectRequest>();
+
+    public DbSet<OutboxEmail> OutboxEmails => Set<OutboxEmail>();
+
+    public DbSet<AuditRecord> AuditLog => Set<AuditRecord>();
+
+    public DbSet<AuditChainHead> AuditChainHeads => Set<AuditChainHead>();
+
+    /// <summary>The worker's queue (read-only here; not migrated by the Api).</summary>
+    public DbSet<WorkflowJob> WorkflowJobs => Set<WorkflowJob>();
+
+    public DbSet<WorkflowStageResult> WorkflowStageResults => Set<WorkflowStageResult>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
