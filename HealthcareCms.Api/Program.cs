@@ -1,5 +1,6 @@
 using HealthcareCms.Api.Content;
 using HealthcareCms.Api.Data;
+using HealthcareCms.Api.Identity;
 using HealthcareCms.Api.Status;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,6 +10,7 @@ builder.AddManagementEndpoint();
 builder.Services.AddOpenApi();
 
 builder.AddCmsDatabase();
+builder.AddCmsIdentity();
 builder.AddStatusServices();
 
 var app = builder.Build();
@@ -18,10 +20,13 @@ if (args.Contains(DatabaseMigrator.MigrateOnlyArgument))
     return await DatabaseMigrator.RunOnceAsync(app.Services);
 }
 
+app.UseSecurityHeaders();
 app.UseServiceDefaults();
+app.UseCmsIdentity();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();
+app.MapIdentityApi();
 app.MapContentApi();
 app.MapStatusApi();
 
