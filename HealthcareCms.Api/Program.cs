@@ -1,6 +1,7 @@
 using HealthcareCms.Api.Audit;
 using HealthcareCms.Api.Content;
 using HealthcareCms.Api.Data;
+using HealthcareCms.Api.Identity;
 using HealthcareCms.Api.Lgpd;
 using HealthcareCms.Api.Phi;
 using HealthcareCms.Api.Status;
@@ -12,6 +13,7 @@ builder.AddManagementEndpoint();
 builder.Services.AddOpenApi();
 
 builder.AddCmsDatabase();
+builder.AddCmsIdentity();
 builder.AddStatusServices();
 builder.AddContent();
 builder.AddPhi();
@@ -24,10 +26,13 @@ if (args.Contains(DatabaseMigrator.MigrateOnlyArgument))
     return await DatabaseMigrator.RunOnceAsync(app.Services);
 }
 
+app.UseSecurityHeaders();
 app.UseServiceDefaults();
+app.UseCmsIdentity();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();
+app.MapIdentityApi();
 app.MapContentApi();
 app.MapPhiApi();
 app.MapLgpdApi();

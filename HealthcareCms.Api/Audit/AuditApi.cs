@@ -31,13 +31,13 @@ public sealed record AuditQuery(
 
 public static class AuditApi
 {
-    public static IServiceCollection AddAuditTrail(this IServiceCollection services)
+    public static IHostApplicationBuilder AddAuditTrail(this IHostApplicationBuilder builder)
     {
-        services.AddSingleton<ComplianceMetrics>();
-        services.AddScoped<IAuditTrail, ChainedAuditTrail>();
-        services.AddScoped<RequestAuditor>();
-        services.AddScoped<AuditVerifier>();
-        return services;
+        builder.Services.AddSingleton<ComplianceMetrics>();
+        builder.Services.AddScoped<IAuditTrail, ChainedAuditTrail>();
+        builder.Services.AddScoped<RequestAuditor>();
+        builder.Services.AddScoped<AuditVerifier>();
+        return builder;
     }
 
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)

@@ -72,7 +72,7 @@ internal sealed class AuditRecordConfiguration : IEntityTypeConfiguration<AuditR
         record.Property(r => r.Outcome).HasMaxLength(20);
         record.Property(r => r.UserRole).HasMaxLength(40);
         record.Property(r => r.SourceIp).HasMaxLength(64);
-        record.Property(r => r.RequestId).HasMaxLength(128);
+        record.Property(r => r.RequestId).HasMaxLength(200);
         record.Property(r => r.DecisionId).HasMaxLength(128);
         record.Property(r => r.Observer).HasMaxLength(40);
         record.Property(r => r.PreviousHash).HasMaxLength(64);

@@ -70,15 +70,14 @@ internal sealed partial class ChainedAuditTrail(
             };
             record.Hash = AuditChain.ComputeHash(record);
 
-            db.AuditLog.Add(record);
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-            }
-            finally
-            {
-                db.Entry(record).State = EntityState.Detached;
-            }
+            // A raw INSERT: the caller's other pending changes are not flushed by an audit write.
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO cms.audit_log (id, occurred_at, resource_type, resource_id, action, fhir_action, outcome, user_id, user_role,
+                    source_ip, request_id, decision_id, observer, previous_hash, hash)
+                VALUES ({record.Id}, {record.OccurredAt}, {record.ResourceType}, {record.ResourceId}, {record.Action}, {record.FhirAction},
+                    {record.Outcome}, {record.UserId}, {record.UserRole}, {record.SourceIp}, {record.RequestId}, {record.DecisionId},
+                    {record.Observer}, {record.PreviousHash}, {record.Hash})
+                """, cancellationToken);
 
             await db.AuditChainHeads
                 .Where(h => h.Id == AuditChainHead.SingletonId)

@@ -1,4 +1,3 @@
-using HealthcareCms.Api.Audit;
 using HealthcareCms.Api.Identity;
 using HealthcareCms.Api.Live;
 
@@ -6,13 +5,9 @@ namespace HealthcareCms.Api.Content;
 
 public static class ContentServices
 {
-    /// <summary>Posts, their workflow hand-off and outcome applier, the live hub and the audit trail.</summary>
+    /// <summary>Posts, their workflow hand-off and outcome applier, the live hub. (Identity registers the audit trail.)</summary>
     public static IHostApplicationBuilder AddContent(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddHttpContextAccessor();
-        builder.Services.AddScoped<ICurrentUser, HttpContextCurrentUser>();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddAuditTrail();
         builder.Services.AddScoped<WorkflowHandOff>();
         builder.Services.AddHostedService<WorkflowOutcomeApplier>();
         builder.Services.AddSignalR();

@@ -1,5 +1,6 @@
 using HealthcareCms.Api.Audit;
 using HealthcareCms.Api.Content;
+using HealthcareCms.Api.Identity;
 using HealthcareCms.Api.Lgpd;
 using HealthcareCms.Api.Phi;
 using Microsoft.EntityFrameworkCore;
@@ -13,6 +14,16 @@ public sealed class CmsDbContext(DbContextOptions<CmsDbContext> options) : DbCon
 
     public DbSet<Post> Posts => Set<Post>();
 
+    public DbSet<User> Users => Set<User>();
+
+    public DbSet<Session> Sessions => Set<Session>();
+
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+
+    public DbSet<LoginThrottle> LoginThrottles => Set<LoginThrottle>();
+
+    public DbSet<AuditRecord> AuditLog => Set<AuditRecord>();
+
     public DbSet<PostRevision> PostRevisions => Set<PostRevision>();
 
     public DbSet<PatientConsent> PatientConsents => Set<PatientConsent>();
@@ -24,8 +35,6 @@ public sealed class CmsDbContext(DbContextOptions<CmsDbContext> options) : DbCon
     public DbSet<DataSubjectRequest> DataSubjectRequests => Set<DataSubjectRequest>();
 
     public DbSet<OutboxEmail> OutboxEmails => Set<OutboxEmail>();
-
-    public DbSet<AuditRecord> AuditLog => Set<AuditRecord>();
 
     public DbSet<AuditChainHead> AuditChainHeads => Set<AuditChainHead>();
 
