@@ -27,6 +27,7 @@ var api = builder.AddProject<Projects.HealthcareCms_Api>("api")
     .WaitFor(database.Server)
     .WithReference(policy)
     .WithReference(workflows)
+    .WaitFor(workflows)
     .WithExternalHttpEndpoints();
 
 var prometheus = builder.AddPrometheus(hosting,
