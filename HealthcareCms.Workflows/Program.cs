@@ -8,6 +8,7 @@ builder.AddManagementEndpoint();
 builder.Services.AddOpenApi();
 builder.AddNpgsqlDataSource("cmsdb");
 builder.AddWorkflowSchema();
+builder.AddWorkflowPipeline();
 builder.AddWorkerStatus();
 
 var app = builder.Build();
