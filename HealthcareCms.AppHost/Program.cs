@@ -33,6 +33,7 @@ var api = builder.AddProject<Projects.HealthcareCms_Api>("api")
     .WaitFor(database.Server)
     .WithReference(policy)
     .WithReference(workflows)
+    .WaitFor(workflows)
     .WithIdentityParameters()
     .WithExternalHttpEndpoints();
 
