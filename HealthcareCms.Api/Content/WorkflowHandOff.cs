@@ -38,6 +38,10 @@ public sealed class WorkflowHandOff(CmsDbContext db)
         return jobId;
     }
 
-    private Task<WorkflowAuthor> AuthorAsync(Guid authorId, CancellationToken cancellationToken) =>
-        Task.FromResult(new WorkflowAuthor(null, null, null, null, null));
+    private async Task<WorkflowAuthor> AuthorAsync(Guid authorId, CancellationToken cancellationToken) =>
+        await db.Users.AsNoTracking()
+            .Where(u => u.Id == authorId)
+            .Select(u => new WorkflowAuthor(u.DisplayName, u.Crm, u.Uf, u.Rqe, u.Specialty))
+            .SingleOrDefaultAsync(cancellationToken)
+        ?? new WorkflowAuthor(null, null, null, null, null);
 }
