@@ -120,6 +120,10 @@ public static partial class ContentTestKit
         return total;
     }
 
+    public static bool HasSample(string exposition, string series, params (string Key, string Value)[] labels) =>
+        SampleLine().Matches(exposition).Any(m => m.Groups["name"].Value == series
+            && labels.All(l => m.Groups["labels"].Value.Contains($"{l.Key}=\"{l.Value}\"", StringComparison.Ordinal)));
+
     /// <summary>Waits until the series grew past <paramref name="before"/> (the exporter reads instruments on scrape).</summary>
     public static async Task<double> WaitForIncreaseAsync(
         AppHostFixture fixture, double before, string series, params (string Key, string Value)[] labels)

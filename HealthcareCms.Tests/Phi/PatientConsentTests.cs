@@ -91,10 +91,11 @@ public sealed class PatientConsentTests(AppHostFixture fixture)
             new { patientName = "Ana Lima", cpf = NewCpf(), birthDate = "1990-01-01", scope = "image_use" });
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).Id();
 
-        // The same author in a password-only session: no MFA, no PHI.
-        var passwordOnly = await TestUsers.PasswordLoginAsync(fixture, author.Email, author.Password, Roles.Physician);
-        using var __ = passwordOnly.Client;
-        using var noMfa = await passwordOnly.Client.GetAsync($"/api/patient-consents/{id}");
+        // A physician in a password-only session (no TOTP) cannot touch PHI, even on their own post.
+        using var noMfaAuthor = await TestUsers.LoginAsync(fixture, Roles.Physician);
+        var ownPost = await CreatePostAsync(noMfaAuthor);
+        using var noMfa = await noMfaAuthor.PostAsJsonAsync($"/api/posts/{ownPost.Id()}/patient-consents",
+            new { patientName = "Ana Lima", cpf = NewCpf(), birthDate = "1990-01-01", scope = "image_use" });
         Assert.Equal(HttpStatusCode.Forbidden, noMfa.StatusCode);
         Assert.Contains("mfa_required", await noMfa.Content.ReadAsStringAsync());
 
@@ -113,7 +114,7 @@ public sealed class PatientConsentTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, createByOther.StatusCode);
 
         var audit = await GetJsonAsync(dpo, $"/api/audit?resourceType=patient_consent&resourceId={id}&outcome=denied");
-        Assert.True(audit.GetProperty("total").GetInt32() >= 4);
+        Assert.Equal(3, audit.GetProperty("total").GetInt32());
         Assert.All(audit.GetProperty("items").EnumerateArray(), e =>
         {
             Assert.Equal("read", e.GetProperty("action").GetString());
