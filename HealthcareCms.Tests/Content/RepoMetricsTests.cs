@@ -40,7 +40,9 @@ public sealed class RepoMetricsTests(AppHostFixture fixture)
         Assert.NotEmpty(repoLines);
         Assert.All(repoLines, line =>
         {
-            Assert.DoesNotContain("SELECT", line, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("SELECT ", line, StringComparison.Ordinal);
+            Assert.DoesNotContain(" FROM ", line, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("cms.", line, StringComparison.Ordinal);
             Assert.DoesNotContain(post.Id().ToString(), line);
         });
         var sources = repoLines.SelectMany(l => System.Text.RegularExpressions.Regex.Matches(l, "source=\"([^\"]*)\"").Select(m => m.Groups[1].Value)).ToHashSet();
