@@ -1,6 +1,7 @@
 using HealthcareCms.Api.Content;
 using HealthcareCms.Api.Data;
 using HealthcareCms.Api.Identity;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -37,6 +38,7 @@ public static class AuditApi
         builder.Services.AddScoped<IAuditTrail, ChainedAuditTrail>();
         builder.Services.AddScoped<RequestAuditor>();
         builder.Services.AddScoped<AuditVerifier>();
+        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
         return builder;
     }
 

@@ -111,6 +111,24 @@ public sealed class AuditTrailTests(AppHostFixture fixture)
         Assert.Equal(0, none.GetProperty("total").GetInt32());
     }
 
+    [Fact]
+    public async Task An_access_refused_by_a_route_policy_is_audited_as_a_denial()
+    {
+        var physician = await TestUsers.CreateSessionAsync(fixture, Roles.Physician);
+        using var _ = physician.Client;
+        using var dpo = await TestUsers.LoginAsync(fixture, Roles.Dpo);
+        var post = await CreatePostAsync(physician.Client);
+
+        using var publish = await physician.Client.PostAsync($"/api/posts/{post.Id()}/publish", null);
+        Assert.Equal(HttpStatusCode.Forbidden, publish.StatusCode);
+
+        var denials = await GetJsonAsync(dpo, $"/api/audit?resourceType=post&resourceId={post.Id()}&action=deny");
+        var denial = Assert.Single(denials.GetProperty("items").EnumerateArray());
+        Assert.Equal("denied", denial.GetProperty("outcome").GetString());
+        Assert.Equal(physician.UserId, denial.GetProperty("agent").GetProperty("who").GetGuid());
+        Assert.Equal("physician", denial.GetProperty("agent").GetProperty("role").GetString());
+    }
+
     [Theory]
     [InlineData(Roles.Physician)]
     [InlineData(Roles.Editor)]
