@@ -15,7 +15,9 @@ public static partial class ContentTestKit
 
     public static async Task<NpgsqlConnection> OpenDatabaseAsync(AppHostFixture fixture)
     {
-        var connection = new NpgsqlConnection(await fixture.App.GetConnectionStringAsync("cmsdb"));
+        // No pooling: a test that restarts PostgreSQL must not leave broken pooled connections to the next one.
+        var connectionString = new NpgsqlConnectionStringBuilder(await fixture.App.GetConnectionStringAsync("cmsdb")) { Pooling = false };
+        var connection = new NpgsqlConnection(connectionString.ConnectionString);
         await connection.OpenAsync();
         return connection;
     }

@@ -38,6 +38,9 @@ public sealed class DatabaseOutageTests(AppHostFixture fixture)
             await fixture.App.ResourceCommands.ExecuteCommandAsync("postgres", KnownResourceCommands.StartCommand);
             using var started = new CancellationTokenSource(TimeSpan.FromMinutes(2));
             await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("postgres", started.Token);
+
+            // Connections other tests pooled in this process died with the server: drop them.
+            Npgsql.NpgsqlConnection.ClearAllPools();
         }
 
         await PollAsync(() => management.GetAsync("/health"), HttpStatusCode.OK);

@@ -323,4 +323,28 @@ public sealed class PostsTests(AppHostFixture fixture)
             Assert.False(string.IsNullOrEmpty(e.GetProperty("agent").GetProperty("network").GetString()));
         });
     }
+
+    [Fact]
+    public async Task The_openapi_document_describes_every_content_compliance_and_audit_route()
+    {
+        using var anonymous = TestUsers.AnonymousClient(fixture);
+        var document = await GetJsonAsync(anonymous, "/openapi/v1.json");
+        var paths = document.GetProperty("paths");
+
+        foreach (var (path, method) in new[]
+        {
+            ("/api/posts", "post"), ("/api/posts/{id}", "put"), ("/api/posts/{id}/revisions", "get"), ("/api/posts/{id}/submit", "post"),
+            ("/api/posts/{id}/workflow", "get"), ("/api/posts/{id}/publish", "post"), ("/api/posts/{id}/archive", "post"),
+            ("/api/posts/{id}/patient-consents", "post"), ("/api/patient-consents/{id}", "get"), ("/api/subscribers", "post"),
+            ("/api/subscribers/{id}/consents/{purpose}", "delete"), ("/api/subscribers/{id}/messages", "post"),
+            ("/api/lgpd/requests", "post"), ("/api/lgpd/requests/{id}/confirm", "post"), ("/api/lgpd/requests/overdue", "get"),
+            ("/api/audit", "get"), ("/api/audit/verify", "get"),
+        })
+        {
+            Assert.True(paths.TryGetProperty(path, out var item), $"{path} is missing from the OpenAPI document");
+            Assert.True(item.TryGetProperty(method, out var operation), $"{method} {path} is missing");
+            Assert.False(string.IsNullOrEmpty(operation.GetProperty("operationId").GetString()));
+            Assert.False(string.IsNullOrEmpty(operation.GetProperty("summary").GetString()));
+        }
+    }
 }
