@@ -1,5 +1,6 @@
 using HealthcareCms.Api.Content;
 using HealthcareCms.Api.Data;
+using HealthcareCms.Api.Documentation;
 using HealthcareCms.Api.Identity;
 using HealthcareCms.Api.Status;
 
@@ -7,7 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddManagementEndpoint();
-builder.Services.AddOpenApi();
+builder.AddApiDocumentation();
 
 builder.AddCmsDatabase();
 builder.AddCmsIdentity();
@@ -25,7 +26,7 @@ app.UseServiceDefaults();
 app.UseCmsIdentity();
 
 app.MapDefaultEndpoints();
-app.MapOpenApi();
+app.MapApiDocumentation();
 app.MapIdentityApi();
 app.MapContentApi();
 app.MapStatusApi();
