@@ -1,6 +1,7 @@
 using HealthcareCms.Api.Audit;
 using HealthcareCms.Api.Content;
 using HealthcareCms.Api.Data;
+using HealthcareCms.Api.Documentation;
 using HealthcareCms.Api.Identity;
 using HealthcareCms.Api.Lgpd;
 using HealthcareCms.Api.Phi;
@@ -10,7 +11,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddManagementEndpoint();
-builder.Services.AddOpenApi();
+builder.AddApiDocumentation();
 
 builder.AddCmsDatabase();
 builder.AddCmsIdentity();
@@ -31,7 +32,7 @@ app.UseServiceDefaults();
 app.UseCmsIdentity();
 
 app.MapDefaultEndpoints();
-app.MapOpenApi();
+app.MapApiDocumentation();
 app.MapIdentityApi();
 app.MapContentApi();
 app.MapPhiApi();

@@ -12,8 +12,6 @@ namespace HealthcareCms.Api.Identity;
 
 public static class IdentityExtensions
 {
-    public const string ApiReferencePath = "/scalar";
-
     public static IHostApplicationBuilder AddCmsIdentity(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
