@@ -42,7 +42,7 @@ internal static class TextScan
             start--;
         }
 
-        var end = index;
+        var end = Math.Min(index + 1, text.Length);
         while (end < text.Length && !IsSentenceEnd(text[end]))
         {
             end++;

@@ -129,7 +129,7 @@ public sealed partial class CfmStage : IRuleStage
         {
             foreach (Match m in Image().Matches(text))
             {
-                if (m.Groups["patient"].Success
+                if (PatientWord().IsMatch(m.Value)
                     || PatientWord().IsMatch(TextScan.Slice(text, TextScan.SentenceAround(text, m.Index))))
                 {
                     findings.Add(PatientImage.At(m));
@@ -182,7 +182,7 @@ public sealed partial class CfmStage : IRuleStage
     [GeneratedRegex(@"\b(?:cirurgias?|procedimentos?|operaç(?:ão|ões)|surgery|procedures?)\b", TextScan.Options)]
     private static partial Regex ProcedureWord();
 
-    [GeneratedRegex(@"!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>|\b(?:foto|fotos|imagem|imagens|photo|photos|picture)\s+(?:d[oa]s?|of the)\s+(?<patient>pacientes?|patients?)\b", TextScan.Options)]
+    [GeneratedRegex(@"!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>|\b(?:foto|fotos|imagem|imagens|photo|photos|picture)\s+(?:d[oa]s?|of the)\s+(?:pacientes?|patients?)\b", TextScan.Options)]
     private static partial Regex Image();
 
     [GeneratedRegex(@"\b(?:pacientes?|patients?)\b", TextScan.Options)]

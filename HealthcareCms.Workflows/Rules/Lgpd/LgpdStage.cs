@@ -176,7 +176,7 @@ public sealed partial class LgpdStage : IRuleStage
         TextScan.Options)]
     private static partial Regex DatePattern();
 
-    [GeneratedRegex(@"\b(?:paciente|nascid[oa]|nascimento|DN|data de nasc|born|birth|patient)\b", TextScan.Options)]
+    [GeneratedRegex(@"\b(?:pacientes?|nasc\w*|DN|born|birth\w*|patients?)\b", TextScan.Options)]
     private static partial Regex PatientContextPattern();
 
     [GeneratedRegex(@"\b(?:[Oo]|[Aa]|[Dd][oa])?\s*(?:[Pp]aciente|[Pp]atient|Sr\.|Sra\.|Dona|Seu)\s+(?<name>\p{Lu}\p{Ll}+(?:\s+(?:(?:da|de|do|dos|das|e)\s+)?\p{Lu}\p{Ll}+)*)",
