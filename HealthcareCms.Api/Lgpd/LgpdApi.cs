@@ -95,8 +95,7 @@ public static class LgpdApi
 
         if (await db.Subscribers.AnyAsync(s => s.Email == email, cancellationToken))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already subscribed.",
-                detail: "This address is already subscribed; use a data-subject request to see or change its data.");
+            return AlreadySubscribed();
         }
 
         var subscriber = new Subscriber { Id = Guid.CreateVersion7(), Name = name, Email = email, CreatedAt = time.GetUtcNow() };
@@ -107,7 +106,15 @@ public static class LgpdApi
             ledger.Append(subscriber.Id, purpose, ConsentActions.Grant, ConsentChannels.WebForm);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        {
+            return AlreadySubscribed();
+        }
+
         await auditor.RecordAsync("subscriber", subscriber.Id.ToString(), "create", AuditOutcomes.Success, cancellationToken);
         foreach (var _ in purposes)
         {
@@ -312,6 +319,10 @@ public static class LgpdApi
             ? trimmed.ToLowerInvariant()
             : null;
     }
+
+    private static ProblemHttpResult AlreadySubscribed() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already subscribed.",
+            detail: "This address is already subscribed; use a data-subject request to see or change its data.");
 
     private static bool TokenMatches(string token, string expectedHash) =>
         CryptographicOperations.FixedTimeEquals(

@@ -20,10 +20,10 @@ public sealed class WorkflowOutcomeTests(AppHostFixture fixture)
         await ExecuteAsync(fixture, """
             INSERT INTO workflow.jobs (id, post_id, post_version, payload, medical_category, state, attempts, available_at,
                 lease_owner, lease_expires_at, created_at, started_at)
-            VALUES ($1, $2, 2, '{}'::jsonb, 'cardiology', 'running', 1, now(), 'content-test', now() + interval '1 hour', now(), now());
-            UPDATE cms.posts SET status = 'submitted', version = 2, workflow_job_id = $1 WHERE id = $2;
-            SELECT pg_notify('workflow_progress', $1::text);
+            VALUES ($1, $2, 2, '{}'::jsonb, 'cardiology', 'running', 1, now(), 'content-test', now() + interval '1 hour', now(), now())
             """, jobId, post.Id());
+        await ExecuteAsync(fixture, "UPDATE cms.posts SET status = 'submitted', version = 2, workflow_job_id = $1 WHERE id = $2", jobId, post.Id());
+        await ExecuteAsync(fixture, "SELECT pg_notify('workflow_progress', $1::text)", jobId);
 
         Assert.Equal("in_review", await WaitForStatusAsync(author, post.Id(), "in_review"));
         var inReview = await GetJsonAsync(author, $"/api/posts/{post.Id()}");
@@ -32,12 +32,14 @@ public sealed class WorkflowOutcomeTests(AppHostFixture fixture)
 
         await ExecuteAsync(fixture, """
             INSERT INTO workflow.stage_results (job_id, stage, result, findings, duration_seconds)
-            VALUES ($1, 'cfm', 'fail', '[{"ruleId":"CFM-SUPERLATIVE","message":"Superlative","start":4,"length":6}]'::jsonb, 0.01);
-            UPDATE workflow.jobs SET state = 'completed', outcome = 'changes_requested', completed_at = now(),
-                lease_owner = NULL, lease_expires_at = NULL WHERE id = $1;
-            SELECT pg_notify('workflow_progress', $1::text);
-            SELECT pg_notify('workflow_progress', $1::text);
+            VALUES ($1, 'cfm', 'fail', '[{"ruleId":"CFM-SUPERLATIVE","message":"Superlative","start":4,"length":6}]'::jsonb, 0.01)
             """, jobId);
+        await ExecuteAsync(fixture, """
+            UPDATE workflow.jobs SET state = 'completed', outcome = 'changes_requested', completed_at = now(),
+                lease_owner = NULL, lease_expires_at = NULL WHERE id = $1
+            """, jobId);
+        await ExecuteAsync(fixture, "SELECT pg_notify('workflow_progress', $1::text)", jobId);
+        await ExecuteAsync(fixture, "SELECT pg_notify('workflow_progress', $1::text)", jobId);
 
         Assert.Equal("changes_requested", await WaitForStatusAsync(author, post.Id(), "changes_requested"));
         await Task.Delay(TimeSpan.FromSeconds(2.5));
