@@ -21,12 +21,20 @@ var workflows = builder.AddProject<Projects.HealthcareCms_Workflows>("workflows"
     .WithReference(database.ConnectionString)
     .WaitFor(database.Server);
 
+// PHI column encryption (AES-256-GCM, key derived with HKDF): the secret reaches the Api as key id "k1".
+var phiEncryptionKey = builder.AddParameter(
+    "phi-encryption-key", new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
+
 var api = builder.AddProject<Projects.HealthcareCms_Api>("api")
     .WithManagementEndpoint(port: 9101)
+    .WithEnvironment("Phi__Encryption__ActiveKeyId", "k1")
+    .WithEnvironment("Phi__Encryption__Keys__k1", phiEncryptionKey)
     .WithReference(database.ConnectionString)
     .WaitFor(database.Server)
     .WithReference(policy)
     .WithReference(workflows)
+    .WaitFor(workflows)
+    .WithIdentityParameters()
     .WithExternalHttpEndpoints();
 
 var prometheus = builder.AddPrometheus(hosting,
