@@ -51,12 +51,16 @@ public static class MetricCatalog
             "deny", "export", "anonymise", "grant", "revoke", "verify",
         ];
 
+        /// <summary>Policy deny reasons (the policy service's ReasonCodes.Deny); every code a decision can carry.</summary>
         public static readonly string[] DenialReasons =
         [
-            "unknown_resource_type", "account_disabled", "mfa_required", "role_not_permitted", "not_owner",
-            "untrusted_network", "unmanaged_device", "trust_score_below_threshold", "too_many_failed_logins",
-            "request_rate_exceeded", "session_too_old", "outside_business_hours", "invalid_request",
+            "unknown_resource_type", "account_disabled", "action_not_permitted", "role_not_permitted", "mfa_required",
+            "not_owner", "untrusted_network", "unmanaged_device", "outside_business_hours", "session_too_old",
+            "too_many_failed_logins", "request_rate_exceeded", "trust_score_below_threshold",
         ];
+
+        /// <summary>Policy allow reasons (no metric label; listed so the reason set is closed and documented).</summary>
+        public static readonly string[] AllowReasons = ["policy_satisfied"];
 
         public static readonly string[] EnforcementFailureReasons = ["timeout", "unavailable", "circuit_open", "invalid_response"];
 
