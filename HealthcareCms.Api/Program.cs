@@ -1,5 +1,7 @@
+using HealthcareCms.Api.Access;
 using HealthcareCms.Api.Content;
 using HealthcareCms.Api.Data;
+using HealthcareCms.Api.Gateway;
 using HealthcareCms.Api.Status;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,6 +12,8 @@ builder.Services.AddOpenApi();
 
 builder.AddCmsDatabase();
 builder.AddStatusServices();
+builder.AddAccessEnforcement();
+builder.AddGateway();
 
 var app = builder.Build();
 
@@ -24,6 +28,7 @@ app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapContentApi();
 app.MapStatusApi();
+app.MapGateway();
 
 await app.RunAsync();
 return 0;
