@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -15,17 +16,17 @@ public static class AccessExtensions
     public static IHostApplicationBuilder AddAccessEnforcement(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.Section);
-        builder.Services.AddHttpContextAccessor();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<AllowDecisionCache>();
-        builder.Services.AddSingleton<SubjectRequestRate>();
-        builder.Services.AddSingleton<EnforcementMetrics>();
-        builder.Services.AddPolicyServiceClient();
+        builder.Services.AddAccessEnforcementServices();
         return builder;
     }
 
-    public static IHttpClientBuilder AddPolicyServiceClient(this IServiceCollection services)
+    public static IServiceCollection AddAccessEnforcementServices(this IServiceCollection services)
     {
+        services.AddHttpContextAccessor();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<AllowDecisionCache>();
+        services.AddSingleton<SubjectRequestRate>();
+        services.AddSingleton<EnforcementMetrics>();
         var client = services.AddHttpClient<IAccessDecider, PolicyServiceAccessDecider>((sp, http) =>
             http.BaseAddress = sp.GetRequiredService<IOptions<AccessOptions>>().Value.PolicyServiceUrl);
         // The service defaults put a standard handler (10 s attempts) on every client; this one replaces it.
@@ -34,7 +35,7 @@ public static class AccessExtensions
 #pragma warning restore EXTEXP0001
         client.AddStandardResilienceHandler().Configure((resilience, sp) =>
             ConfigureResilience(resilience, sp.GetRequiredService<IOptions<AccessOptions>>().Value));
-        return client;
+        return services;
     }
 
     internal static void ConfigureResilience(HttpStandardResilienceOptions resilience, AccessOptions access)

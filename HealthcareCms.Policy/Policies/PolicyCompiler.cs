@@ -196,7 +196,10 @@ public static partial class PolicyCompiler
         var networks = new List<IPNetwork>(ranges.Count);
         for (var i = 0; i < ranges.Count; i++)
         {
-            if (IPNetwork.TryParse(ranges[i], out var network))
+            // IPNetwork.TryParse masks host bits away in .NET 10; a range written with them is a mistake.
+            if (IPNetwork.TryParse(ranges[i], out var network)
+                && IPAddress.TryParse(ranges[i].AsSpan(0, Math.Max(0, ranges[i].IndexOf('/'))), out var written)
+                && written.Equals(network.BaseAddress))
             {
                 networks.Add(network);
             }
