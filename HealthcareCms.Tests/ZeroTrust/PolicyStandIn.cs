@@ -31,6 +31,14 @@ public sealed class PolicyStandIn : IAsyncDisposable
         }
     }
 
+    public void Clear()
+    {
+        lock (_requests)
+        {
+            _requests.Clear();
+        }
+    }
+
     public static async Task<PolicyStandIn> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
