@@ -2,6 +2,7 @@ using HealthcareCms.Api.Access;
 using HealthcareCms.Api.Content;
 using HealthcareCms.Api.Data;
 using HealthcareCms.Api.Gateway;
+using HealthcareCms.Api.Identity;
 using HealthcareCms.Api.Status;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,6 +12,7 @@ builder.AddManagementEndpoint();
 builder.Services.AddOpenApi();
 
 builder.AddCmsDatabase();
+builder.AddCmsIdentity();
 builder.AddStatusServices();
 builder.AddAccessEnforcement();
 builder.AddGateway();
@@ -22,10 +24,13 @@ if (args.Contains(DatabaseMigrator.MigrateOnlyArgument))
     return await DatabaseMigrator.RunOnceAsync(app.Services);
 }
 
+app.UseSecurityHeaders();
 app.UseServiceDefaults();
+app.UseCmsIdentity();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();
+app.MapIdentityApi();
 app.MapContentApi();
 app.MapStatusApi();
 app.MapGateway();

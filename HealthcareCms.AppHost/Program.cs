@@ -33,6 +33,7 @@ var api = builder.AddProject<Projects.HealthcareCms_Api>("api")
     .WithReference(policy)
     .WithReference(workflows)
     .WithEnvironment("InternalIdentity__SigningKey", internalSigningKey)
+    .WithIdentityParameters()
     .WithExternalHttpEndpoints();
 
 var prometheus = builder.AddPrometheus(hosting,

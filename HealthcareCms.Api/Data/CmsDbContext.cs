@@ -1,4 +1,6 @@
+using HealthcareCms.Api.Audit;
 using HealthcareCms.Api.Content;
+using HealthcareCms.Api.Identity;
 using Microsoft.EntityFrameworkCore;
 
 namespace HealthcareCms.Api.Data;
@@ -9,6 +11,16 @@ public sealed class CmsDbContext(DbContextOptions<CmsDbContext> options) : DbCon
     public const string Schema = "cms";
 
     public DbSet<Post> Posts => Set<Post>();
+
+    public DbSet<User> Users => Set<User>();
+
+    public DbSet<Session> Sessions => Set<Session>();
+
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+
+    public DbSet<LoginThrottle> LoginThrottles => Set<LoginThrottle>();
+
+    public DbSet<AuditRecord> AuditLog => Set<AuditRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
