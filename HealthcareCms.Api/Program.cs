@@ -1,6 +1,8 @@
+using HealthcareCms.Api.Access;
 using HealthcareCms.Api.Audit;
 using HealthcareCms.Api.Content;
 using HealthcareCms.Api.Data;
+using HealthcareCms.Api.Gateway;
 using HealthcareCms.Api.Identity;
 using HealthcareCms.Api.Lgpd;
 using HealthcareCms.Api.Phi;
@@ -18,6 +20,8 @@ builder.AddStatusServices();
 builder.AddContent();
 builder.AddPhi();
 builder.AddLgpd();
+builder.AddAccessEnforcement();
+builder.AddGateway();
 
 var app = builder.Build();
 
@@ -39,6 +43,7 @@ app.MapLgpdApi();
 app.MapAuditApi();
 app.MapLiveHub();
 app.MapStatusApi();
+app.MapGateway();
 
 await app.RunAsync();
 return 0;
