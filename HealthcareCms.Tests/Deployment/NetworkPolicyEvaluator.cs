@@ -31,6 +31,17 @@ public sealed class NetworkPolicyEvaluator(string @namespace, IReadOnlyList<V1Ne
     public bool Allows(Peer from, Peer to, int port, string protocol = "TCP") =>
         EgressAllows(from, to, port, protocol) && IngressAllows(from, to, port, protocol);
 
+    /// <summary>
+    /// Defence in depth: the connection is refused by the source's egress rules AND by the destination's
+    /// ingress rules, wherever this namespace governs that end; one mistaken policy does not open it.
+    /// </summary>
+    public bool DeniesAtEachEnd(Peer from, Peer to, int port, string protocol = "TCP") =>
+        (!Governs(from) || !EgressAllows(from, to, port, protocol))
+        && (!Governs(to) || !IngressAllows(from, to, port, protocol))
+        && (Governs(from) || Governs(to));
+
+    private bool Governs(Peer peer) => peer is PodPeer pod && pod.Namespace == @namespace;
+
     private bool EgressAllows(Peer from, Peer to, int port, string protocol)
     {
         if (from is not PodPeer source || source.Namespace != @namespace)

@@ -33,6 +33,8 @@ public sealed class NetworkPolicyTests
                 : throw new InvalidOperationException("No in-cluster database in this overlay.");
 
         public bool Allows(Peer from, Peer to, int port, string protocol = "TCP") => Policies.Allows(from, to, port, protocol);
+
+        public bool Denies(Peer from, Peer to, int port) => Policies.DeniesAtEachEnd(from, to, port);
     }
 
     private static async Task<Cluster> LoadAsync(string overlay)
@@ -55,7 +57,7 @@ public sealed class NetworkPolicyTests
         // Every workload is selected by some policy in both directions: nothing is open by omission.
         foreach (var workload in cluster.Manifests.Workloads)
         {
-            Assert.False(cluster.Allows(OtherTenant, cluster.Pod(workload.Name), Public), $"{workload} is reachable from another namespace");
+            Assert.True(cluster.Denies(OtherTenant, cluster.Pod(workload.Name), Public), $"{workload} is reachable from another namespace");
             Assert.False(cluster.Allows(cluster.Pod(workload.Name), Internet, 443), $"{workload} reaches the internet");
         }
     }
@@ -68,9 +70,9 @@ public sealed class NetworkPolicyTests
         var api = cluster.Pod("api");
 
         Assert.True(cluster.Allows(IngressController, api, Public));
-        Assert.False(cluster.Allows(IngressController, api, Management));
-        Assert.False(cluster.Allows(IngressController, cluster.Pod("policy"), Public));
-        Assert.False(cluster.Allows(IngressController, cluster.Pod("workflows"), Public));
+        Assert.True(cluster.Denies(IngressController, api, Management));
+        Assert.True(cluster.Denies(IngressController, cluster.Pod("policy"), Public));
+        Assert.True(cluster.Denies(IngressController, cluster.Pod("workflows"), Public));
     }
 
     [Theory]
@@ -82,10 +84,10 @@ public sealed class NetworkPolicyTests
 
         Assert.True(cluster.Allows(api, policy, Public));
         Assert.True(cluster.Allows(api, workflows, Public));
-        Assert.False(cluster.Allows(workflows, policy, Public));
-        Assert.False(cluster.Allows(policy, workflows, Public));
-        Assert.False(cluster.Allows(api, policy, Management));
-        Assert.False(cluster.Allows(cluster.Pod("api-migrate"), policy, Public));
+        Assert.True(cluster.Denies(workflows, policy, Public));
+        Assert.True(cluster.Denies(policy, workflows, Public));
+        Assert.True(cluster.Denies(api, policy, Management));
+        Assert.True(cluster.Denies(cluster.Pod("api-migrate"), policy, Public));
     }
 
     [Theory]
@@ -97,7 +99,7 @@ public sealed class NetworkPolicyTests
         foreach (var service in RenderedOverlay.Services)
         {
             Assert.True(cluster.Allows(Prometheus, cluster.Pod(service), Management), $"Prometheus cannot scrape {service}");
-            Assert.False(cluster.Allows(Prometheus, cluster.Pod(service), Public), $"Prometheus reaches {service}'s public port");
+            Assert.True(cluster.Denies(Prometheus, cluster.Pod(service), Public), $"Prometheus reaches {service}'s public port");
         }
     }
 
@@ -125,7 +127,7 @@ public sealed class NetworkPolicyTests
             Assert.False(cluster.Allows(cluster.Pod(client), ManagedPostgres, 22), $"{client} reaches the database host on another port");
         }
 
-        Assert.False(cluster.Allows(cluster.Pod("policy"), ManagedPostgres, Postgres));
+        Assert.True(cluster.Denies(cluster.Pod("policy"), ManagedPostgres, Postgres));
     }
 
     [Fact]
@@ -139,8 +141,8 @@ public sealed class NetworkPolicyTests
             Assert.True(cluster.Allows(cluster.Pod(client), database, Postgres), $"{client} cannot reach PostgreSQL");
         }
 
-        Assert.False(cluster.Allows(cluster.Pod("policy"), database, Postgres));
-        Assert.False(cluster.Allows(IngressController, database, Postgres));
+        Assert.True(cluster.Denies(cluster.Pod("policy"), database, Postgres));
+        Assert.True(cluster.Denies(IngressController, database, Postgres));
         Assert.False(cluster.Allows(database, Internet, 443));
     }
 }
