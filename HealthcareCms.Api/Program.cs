@@ -1,7 +1,9 @@
+using HealthcareCms.Api.Access;
 using HealthcareCms.Api.Audit;
 using HealthcareCms.Api.Content;
 using HealthcareCms.Api.Data;
 using HealthcareCms.Api.Documentation;
+using HealthcareCms.Api.Gateway;
 using HealthcareCms.Api.Identity;
 using HealthcareCms.Api.Lgpd;
 using HealthcareCms.Api.Phi;
@@ -19,6 +21,8 @@ builder.AddStatusServices();
 builder.AddContent();
 builder.AddPhi();
 builder.AddLgpd();
+builder.AddAccessEnforcement();
+builder.AddGateway();
 
 var app = builder.Build();
 
@@ -40,6 +44,7 @@ app.MapLgpdApi();
 app.MapAuditApi();
 app.MapLiveHub();
 app.MapStatusApi();
+app.MapGateway();
 
 await app.RunAsync();
 return 0;

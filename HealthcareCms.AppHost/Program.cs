@@ -13,8 +13,13 @@ if (Prerequisites.Check(hosting) is { } problem)
 
 var database = builder.AddCmsDatabase(hosting);
 
+// The gateway (api) signs the caller's identity for internal services with this key (CONTRACTS §5).
+var internalSigningKey = builder.AddParameter("internal-signing-key",
+    new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true);
+
 var policy = builder.AddProject<Projects.HealthcareCms_Policy>("policy")
-    .WithManagementEndpoint(port: 9102);
+    .WithManagementEndpoint(port: 9102)
+    .WithEnvironment("InternalIdentity__SigningKey", internalSigningKey);
 
 var workflows = builder.AddProject<Projects.HealthcareCms_Workflows>("workflows")
     .WithManagementEndpoint(port: 9103)
@@ -34,6 +39,7 @@ var api = builder.AddProject<Projects.HealthcareCms_Api>("api")
     .WithReference(policy)
     .WithReference(workflows)
     .WaitFor(workflows)
+    .WithEnvironment("InternalIdentity__SigningKey", internalSigningKey)
     .WithIdentityParameters()
     .WithExternalHttpEndpoints();
 

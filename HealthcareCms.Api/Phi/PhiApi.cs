@@ -62,7 +62,7 @@ public static class PhiApi
 
         var decision = await decider.DecideAsync(
             new AccessRequest(ResourceTypes.PatientConsent, "create", null, post.AuthorId), cancellationToken);
-        if (Refusal(decision) is { } refusal)
+        if (Refusal(decision, post.AuthorId, user) is { } refusal)
         {
             await auditor.RecordAsync(AuditResource, null, "create", DeniedOutcome(decision), cancellationToken, decision.DecisionId);
             return refusal;
@@ -134,7 +134,7 @@ public static class PhiApi
 
         var decision = await decider.DecideAsync(
             new AccessRequest(ResourceTypes.PatientConsent, "read", consent.Id.ToString(), consent.OwnerId), cancellationToken);
-        if (Refusal(decision) is { } refusal)
+        if (Refusal(decision, consent.OwnerId, user) is { } refusal)
         {
             await auditor.RecordAsync(AuditResource, consent.Id.ToString(), "read", DeniedOutcome(decision), cancellationToken, decision.DecisionId);
             return refusal;
