@@ -159,10 +159,16 @@ public static class PhiApi
     private static string DeniedOutcome(AccessDecision decision) =>
         decision.FailureReason is null ? AuditOutcomes.Denied : AuditOutcomes.Failure;
 
-    /// <summary>Denied → 403; no decision could be had (fail closed) → 503 naming the reason.</summary>
-    private static ProblemHttpResult? Refusal(AccessDecision decision) => decision switch
+    /// <summary>
+    /// Denied → 403; no decision could be had (fail closed) → 503 naming the reason. On top of the zero-trust
+    /// decision the content contract's object rule holds: only the post's author reaches its patients' data,
+    /// whatever role the policy lets through.
+    /// </summary>
+    private static ProblemHttpResult? Refusal(AccessDecision decision, Guid ownerId, ICurrentUser user) => decision switch
     {
-        { Allowed: true } => null,
+        { Allowed: true } when user.Id == ownerId && ownerId != Guid.Empty => null,
+        { Allowed: true } => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.",
+            detail: "Access denied: not_owner."),
         { FailureReason: { } reason } => TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable,
             title: "Access decision unavailable.", detail: $"No access decision could be had ({reason}); the request is refused."),
         _ => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden.",
