@@ -19,7 +19,7 @@ public sealed class PiiTelemetryTests(AppHostFixture fixture)
         var secrets = new[] { name, $"Piimarker{marker}", email, cpf, $"{cpf[..3]}.{cpf[3..6]}.{cpf[6..9]}-{cpf[9..]}" };
 
         using var anonymous = TestUsers.AnonymousClient(fixture);
-        using var author = await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true);
+        using var author = (await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true)).OnManagedDevice();
 
         // Every place personal data enters: subscribers, rights requests, PHI, post bodies, bad input, logins.
         await anonymous.PostAsJsonAsync("/api/subscribers", new { name, email, consents = new[] { "newsletter" } });

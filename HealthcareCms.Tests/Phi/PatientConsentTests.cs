@@ -16,7 +16,7 @@ public sealed class PatientConsentTests(AppHostFixture fixture)
     [Fact]
     public async Task The_author_with_mfa_records_and_reads_a_consent_and_each_access_is_counted_by_role()
     {
-        using var author = await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true);
+        using var author = (await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true)).OnManagedDevice();
         var post = await CreatePostAsync(author);
         var cpf = NewCpf();
         var before = Sample(await ScrapeAsync(fixture), PhiAccess, ("user_role", "physician"));
@@ -41,7 +41,7 @@ public sealed class PatientConsentTests(AppHostFixture fixture)
     [Fact]
     public async Task The_phi_columns_hold_only_aes_gcm_ciphertext_with_the_key_id()
     {
-        using var author = await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true);
+        using var author = (await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true)).OnManagedDevice();
         var post = await CreatePostAsync(author);
         var cpf = NewCpf();
         const string name = "Joaquim Barbosa Encryptiontest";
@@ -81,9 +81,9 @@ public sealed class PatientConsentTests(AppHostFixture fixture)
     public async Task Without_mfa_or_as_another_user_the_consent_is_refused_and_the_denial_audited()
     {
         var author = await TestUsers.CreateSessionAsync(fixture, Roles.Physician, withMfa: true);
-        using var _ = author.Client;
-        using var otherPhysician = await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true);
-        using var dpo = await TestUsers.LoginAsync(fixture, Roles.Dpo, withMfa: true);
+        using var _ = author.Client.OnManagedDevice();
+        using var otherPhysician = (await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true)).OnManagedDevice();
+        using var dpo = (await TestUsers.LoginAsync(fixture, Roles.Dpo, withMfa: true)).OnManagedDevice();
         using var editor = await TestUsers.LoginAsync(fixture, Roles.Editor);
         using var anonymous = TestUsers.AnonymousClient(fixture);
         var post = await CreatePostAsync(author.Client);
@@ -92,7 +92,7 @@ public sealed class PatientConsentTests(AppHostFixture fixture)
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).Id();
 
         // A physician in a password-only session (no TOTP) cannot touch PHI, even on their own post.
-        using var noMfaAuthor = await TestUsers.LoginAsync(fixture, Roles.Physician);
+        using var noMfaAuthor = (await TestUsers.LoginAsync(fixture, Roles.Physician)).OnManagedDevice();
         var ownPost = await CreatePostAsync(noMfaAuthor);
         using var noMfa = await noMfaAuthor.PostAsJsonAsync($"/api/posts/{ownPost.Id()}/patient-consents",
             new { patientName = "Ana Lima", cpf = NewCpf(), birthDate = "1990-01-01", scope = "image_use" });
@@ -130,7 +130,7 @@ public sealed class PatientConsentTests(AppHostFixture fixture)
     [InlineData("abc")]
     public async Task Invalid_or_repeated_digit_cpfs_are_refused(string cpf)
     {
-        using var author = await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true);
+        using var author = (await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true)).OnManagedDevice();
         var post = await CreatePostAsync(author);
 
         using var response = await author.PostAsJsonAsync($"/api/posts/{post.Id()}/patient-consents",
@@ -148,7 +148,7 @@ public sealed class PatientConsentTests(AppHostFixture fixture)
     [InlineData("1980-01-01", "selfies", "scope")]
     public async Task Bad_birth_dates_and_scopes_are_refused(string birthDate, string scope, string field)
     {
-        using var author = await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true);
+        using var author = (await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true)).OnManagedDevice();
         var post = await CreatePostAsync(author);
 
         using var response = await author.PostAsJsonAsync($"/api/posts/{post.Id()}/patient-consents",
@@ -161,7 +161,7 @@ public sealed class PatientConsentTests(AppHostFixture fixture)
     [Fact]
     public async Task Consent_ids_go_to_the_workflow_but_phi_never_appears_in_posts_or_lists()
     {
-        using var author = await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true);
+        using var author = (await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true)).OnManagedDevice();
         var post = await CreatePostAsync(author);
         var cpf = NewCpf();
         using var created = await author.PostAsJsonAsync($"/api/posts/{post.Id()}/patient-consents",
@@ -186,7 +186,7 @@ public sealed class PatientConsentTests(AppHostFixture fixture)
     [Fact]
     public async Task A_failed_audit_write_fails_the_phi_read_and_is_counted()
     {
-        using var author = await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true);
+        using var author = (await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true)).OnManagedDevice();
         var post = await CreatePostAsync(author);
         using var created = await author.PostAsJsonAsync($"/api/posts/{post.Id()}/patient-consents",
             new { patientName = "Rita Auditfail", cpf = NewCpf(), birthDate = "1990-01-01", scope = "image_use" });
