@@ -30,6 +30,12 @@ public static class PhiApi
     public static IHostApplicationBuilder AddPhi(this IHostApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(PhiEncryptionOptions.SectionName).Get<PhiEncryptionOptions>() ?? new();
+
+        // The deployment's single-key form (Kubernetes secret → Phi__EncryptionKey) is the active key.
+        if (builder.Configuration["Phi:EncryptionKey"] is { Length: > 0 } singleKey && !options.Keys.ContainsKey(options.ActiveKeyId))
+        {
+            options.Keys[options.ActiveKeyId] = singleKey;
+        }
         builder.Services.AddSingleton(_ => new PhiProtector(options));
         builder.Services.AddScoped<IAccessDecider, LocalAccessDecider>();
         return builder;
