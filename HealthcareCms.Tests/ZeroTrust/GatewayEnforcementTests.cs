@@ -1,9 +1,12 @@
 using System.Text;
 using System.Text.Json;
+using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using HealthcareCms.Api.Identity;
 using HealthcareCms.ServiceDefaults.Security;
 using HealthcareCms.Tests.Infrastructure;
+using Npgsql;
 
 namespace HealthcareCms.Tests.ZeroTrust;
 
@@ -86,22 +89,47 @@ public sealed class GatewayEnforcementTests(AppHostFixture fixture)
         Assert.Contains("healthcare_cms_gateway_active_forwards", exposition);
     }
 
-    /// <summary>Stops the policy service: a cached allow still serves its exact request for a few seconds, any
-    /// other protected request is refused with 503 naming the reason, public content is still served and the
-    /// failures are counted. Then the service is started again and enforcement recovers.</summary>
+    /// <summary>An allow is reused for identical requests for a few seconds: the audit entries of repeated
+    /// requests carry the same decision id, until the cached allow expires and a new decision is made.</summary>
+    [Fact]
+    public async Task Identical_requests_reuse_a_cached_allow_and_audit_its_decision_id()
+    {
+        var session = await TestUsers.CreateSessionAsync(fixture, Roles.Editor);
+        using var editor = WithAddress(session.Client, TrustedAddress);
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await GetDecidedAsync(editor, "/api/workflows/status");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var first = await DecisionIdsAsync(session.UserId);
+        await Task.Delay(TimeSpan.FromSeconds(5.5));
+        using (var afterExpiry = await GetDecidedAsync(editor, "/api/workflows/status"))
+        {
+            Assert.Equal(HttpStatusCode.OK, afterExpiry.StatusCode);
+        }
+
+        var all = await DecisionIdsAsync(session.UserId);
+        Assert.True(first.Count >= 3);
+        Assert.All(first, id => Assert.Equal(32, id?.Length));
+        Assert.Equal(first[^1], first[^2]);
+        Assert.Equal(first[^2], first[^3]);
+        Assert.NotEqual(first[^1], all[^1]);
+    }
+
+    /// <summary>Stops the policy service: protected requests are refused with 503 naming the reason, public
+    /// content is still served and the failures are counted. Then the service is started again and
+    /// enforcement recovers.</summary>
     [Fact]
     public async Task With_the_policy_service_stopped_protected_routes_fail_closed_and_public_content_is_served()
     {
         using var admin = await SessionAsync(Roles.Admin, withMfa: true, TrustedAddress);
         using var anonymous = TestUsers.AnonymousClient(fixture, TrustedAddress);
-        Assert.Equal(HttpStatusCode.OK, (await GetDecidedAsync(admin, "/api/workflows/status")).StatusCode);
 
         await CommandAsync(KnownResourceCommands.StopCommand);
         try
         {
-            using var cached = await admin.GetAsync("/api/workflows/status");
-            Assert.Equal(HttpStatusCode.OK, cached.StatusCode);
-
             var refused = await ProblemAsync(await admin.GetAsync("/api/policy/v1/policies"), HttpStatusCode.ServiceUnavailable);
             Assert.Contains(refused.GetProperty("failureReason").GetString(), new[] { "unavailable", "timeout", "circuit_open" });
 
@@ -167,12 +195,33 @@ public sealed class GatewayEnforcementTests(AppHostFixture fixture)
         Assert.True(stopping != running, $"{command}: {result.Message}; state {state?.Snapshot.State?.Text}");
     }
 
-    private async Task<HttpClient> SessionAsync(string role, bool withMfa, string clientAddress)
+    private async Task<HttpClient> SessionAsync(string role, bool withMfa, string clientAddress) =>
+        WithAddress((await TestUsers.CreateSessionAsync(fixture, role, withMfa)).Client, clientAddress);
+
+    private static HttpClient WithAddress(HttpClient client, string clientAddress)
     {
-        var session = await TestUsers.CreateSessionAsync(fixture, role, withMfa);
-        session.Client.DefaultRequestHeaders.Remove("X-Forwarded-For");
-        session.Client.DefaultRequestHeaders.Add("X-Forwarded-For", clientAddress);
-        return session.Client;
+        client.DefaultRequestHeaders.Remove("X-Forwarded-For");
+        client.DefaultRequestHeaders.Add("X-Forwarded-For", clientAddress);
+        return client;
+    }
+
+    /// <summary>The decision ids of the user's successful workflow-status accesses, oldest first (cms.audit_log).</summary>
+    private async Task<List<string?>> DecisionIdsAsync(Guid userId)
+    {
+        await using var connection = new NpgsqlConnection(await fixture.App.GetConnectionStringAsync("cmsdb"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT decision_id FROM cms.audit_log WHERE user_id = @user AND resource_type = 'workflow' AND outcome = 'success' ORDER BY id",
+            connection);
+        command.Parameters.AddWithValue("user", userId);
+        var ids = new List<string?>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.IsDBNull(0) ? null : reader.GetString(0));
+        }
+
+        return ids;
     }
 
     private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
