@@ -30,9 +30,7 @@ public sealed class PolicyServiceAccessDeciderTests : IAsyncLifetime
         // 200 ms budget cold on a busy machine.
         await using (var warmUp = Services(_policy.Url, Generous))
         {
-            for (var i = 0; i < 3 && (await DecideAsync(new AccessRequest(ResourceTypes.PostPublic, "read"), services: warmUp)).FailureReason is not null; i++)
-            {
-            }
+            await DecideAsync(new AccessRequest(ResourceTypes.PostPublic, "read"), services: warmUp);
         }
 
         _policy.Clear();
