@@ -1,6 +1,7 @@
 using HealthcareCms.Api.Access;
 using HealthcareCms.Api.Content;
 using HealthcareCms.Api.Data;
+using HealthcareCms.Api.Documentation;
 using HealthcareCms.Api.Gateway;
 using HealthcareCms.Api.Identity;
 using HealthcareCms.Api.Status;
@@ -9,7 +10,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddManagementEndpoint();
-builder.Services.AddOpenApi();
+builder.AddApiDocumentation();
 
 builder.AddCmsDatabase();
 builder.AddCmsIdentity();
@@ -29,7 +30,7 @@ app.UseServiceDefaults();
 app.UseCmsIdentity();
 
 app.MapDefaultEndpoints();
-app.MapOpenApi();
+app.MapApiDocumentation();
 app.MapIdentityApi();
 app.MapContentApi();
 app.MapStatusApi();
