@@ -16,52 +16,20 @@ public sealed class AuthMetricsTests
     [InlineData(LoginResult.MfaRequired, "mfa_required")]
     [InlineData(LoginResult.MfaFailed, "mfa_failed")]
     [InlineData(LoginResult.RateLimited, "rate_limited")]
-    public void Each_login_result_counts_once_with_its_result_tag(LoginResult result, string tag)
-    {
-        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var factory = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        using var collector = new MetricCollector<long>(factory, MetricCatalog.Meters.Auth, AuthMetrics.LoginAttempts);
-        var metrics = new AuthMetrics(factory);
-
-        metrics.LoginAttempt(result);
-
-        var measurement = Assert.Single(collector.GetMeasurementSnapshot());
-        Assert.Equal(1, measurement.Value);
-        Assert.Equal(new Dictionary<string, object?> { ["result"] = tag }, measurement.Tags);
-    }
+    public void Each_login_result_counts_once_with_its_result_tag(LoginResult result, string tag) =>
+        AssertSingleIncrement(AuthMetrics.LoginAttempts, metrics => metrics.LoginAttempt(result), new() { ["result"] = tag });
 
     [Theory]
     [InlineData(RefreshResult.Success, "success")]
     [InlineData(RefreshResult.Expired, "expired")]
     [InlineData(RefreshResult.Reused, "reused")]
     [InlineData(RefreshResult.Invalid, "invalid")]
-    public void Each_refresh_result_counts_once_with_its_result_tag(RefreshResult result, string tag)
-    {
-        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var factory = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        using var collector = new MetricCollector<long>(factory, MetricCatalog.Meters.Auth, AuthMetrics.TokenRefreshes);
-        var metrics = new AuthMetrics(factory);
-
-        metrics.TokenRefresh(result);
-
-        var measurement = Assert.Single(collector.GetMeasurementSnapshot());
-        Assert.Equal(1, measurement.Value);
-        Assert.Equal(new Dictionary<string, object?> { ["result"] = tag }, measurement.Tags);
-    }
+    public void Each_refresh_result_counts_once_with_its_result_tag(RefreshResult result, string tag) =>
+        AssertSingleIncrement(AuthMetrics.TokenRefreshes, metrics => metrics.TokenRefresh(result), new() { ["result"] = tag });
 
     [Fact]
-    public void A_logout_counts_once_without_tags()
-    {
-        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        var factory = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        using var collector = new MetricCollector<long>(factory, MetricCatalog.Meters.Auth, AuthMetrics.Logouts);
-
-        new AuthMetrics(factory).Logout();
-
-        var measurement = Assert.Single(collector.GetMeasurementSnapshot());
-        Assert.Equal(1, measurement.Value);
-        Assert.Empty(measurement.Tags);
-    }
+    public void A_logout_counts_once_without_tags() =>
+        AssertSingleIncrement(AuthMetrics.Logouts, metrics => metrics.Logout(), []);
 
     [Fact]
     public void Every_result_tag_is_in_the_catalogs_closed_set()
@@ -71,6 +39,19 @@ public sealed class AuthMetricsTests
 
         Assert.Equal(login.Order(), Enum.GetValues<LoginResult>().Select(AuthMetrics.Tag).Order());
         Assert.Equal(refresh.Order(), Enum.GetValues<RefreshResult>().Select(AuthMetrics.Tag).Order());
+    }
+
+    private static void AssertSingleIncrement(string instrument, Action<AuthMetrics> record, Dictionary<string, object?> tags)
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var collector = new MetricCollector<long>(factory, MetricCatalog.Meters.Auth, instrument);
+
+        record(new AuthMetrics(factory));
+
+        var measurement = Assert.Single(collector.GetMeasurementSnapshot());
+        Assert.Equal(1, measurement.Value);
+        Assert.Equal(tags, measurement.Tags);
     }
 }
 

@@ -56,30 +56,25 @@ internal static partial class IdentityProbe
         return (name, result) => Counter(after, name, result) - Counter(before, name, result);
     }
 
-    public static async Task ExecuteSqlAsync(AppHostFixture fixture, string sql, params (string Name, object Value)[] parameters)
+    public static Task ExecuteSqlAsync(AppHostFixture fixture, string sql, params (string Name, object Value)[] parameters) =>
+        WithCommandAsync(fixture, sql, parameters, command => command.ExecuteNonQueryAsync());
+
+    public static Task<long> CountAsync(AppHostFixture fixture, string sql, params (string Name, object Value)[] parameters) =>
+        WithCommandAsync(fixture, sql, parameters,
+            async command => Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
+
+    private static async Task<T> WithCommandAsync<T>(
+        AppHostFixture fixture, string sql, (string Name, object Value)[] parameters, Func<NpgsqlCommand, Task<T>> run)
     {
         await using var connection = new NpgsqlConnection(await fixture.App.GetConnectionStringAsync("cmsdb"));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var (parameterName, value) in parameters)
+        foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(parameterName, value);
+            command.Parameters.AddWithValue(name, value);
         }
 
-        await command.ExecuteNonQueryAsync();
-    }
-
-    public static async Task<long> CountAsync(AppHostFixture fixture, string sql, params (string Name, object Value)[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(await fixture.App.GetConnectionStringAsync("cmsdb"));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var (parameterName, value) in parameters)
-        {
-            command.Parameters.AddWithValue(parameterName, value);
-        }
-
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+        return await run(command);
     }
 
     [GeneratedRegex("^(?<name>[a-z_:][a-z0-9_:]*)(\\{(?<labels>[^}]*)\\})? (?<value>[0-9.eE+-]+)")]

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using HealthcareCms.Api.Identity;
 using HealthcareCms.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -30,19 +29,33 @@ public sealed class IdentitySettingsTests
         Assert.Equal(TimeSpan.FromMinutes(1), settings.LoginRateLimit.Window);
     }
 
-    [Theory]
-    [InlineData("00:15:01", "00:00:30")]
-    [InlineData("00:10:00", "00:00:31")]
-    public void Longer_tokens_or_more_skew_than_allowed_fail_validation(string lifetime, string skew)
+    [Fact]
+    public void The_shipped_configuration_is_valid_once_the_signing_key_parameter_is_set()
     {
-        var jwt = new JwtSettings
-        {
-            SigningKey = new string('k', 40),
-            AccessTokenLifetime = TimeSpan.Parse(lifetime),
-            ClockSkew = TimeSpan.Parse(skew),
-        };
+        var settings = Shipped();
+        Assert.False(settings.IsValid());
 
-        Assert.False(Validator.TryValidateObject(jwt, new ValidationContext(jwt), [], validateAllProperties: true));
+        settings.Jwt.SigningKey = new string('k', 40);
+
+        Assert.True(settings.IsValid());
+    }
+
+    [Theory]
+    [InlineData("Jwt:AccessTokenLifetime", "00:15:01")]
+    [InlineData("Jwt:ClockSkew", "00:00:31")]
+    [InlineData("Jwt:SigningKey", "too-short")]
+    [InlineData("Session:AbsoluteLifetime", "08:00:01")]
+    [InlineData("Lockout:Window", "00:00:00")]
+    [InlineData("LoginRateLimit:PermitLimit", "59")]
+    public void Settings_outside_the_issues_bounds_fail_validation(string key, string value)
+    {
+        var settings = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Jwt:SigningKey"] = new string('k', 40) })
+            .AddInMemoryCollection(new Dictionary<string, string?> { [key] = value })
+            .Build()
+            .Get<IdentitySettings>()!;
+
+        Assert.False(settings.IsValid());
     }
 
     [Fact]
