@@ -48,6 +48,13 @@ public sealed class DatabaseOutageTests(AppHostFixture fixture)
         Assert.Equal(acknowledged.Id(), (await recovered.Content.ReadFromJsonAsync<JsonElement>()).Id());
         Assert.Equal(0L, await ScalarAsync<long>(fixture, "SELECT count(*) FROM cms.subscribers WHERE email = $1", refusedEmail));
         await CreatePostAsync(author);
+
+        // Leave the system as the next test expects it: every resource healthy again in the AppHost's view.
+        using var healthy = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        foreach (var resource in AppHostFixture.ResourceNames)
+        {
+            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, healthy.Token);
+        }
     }
 
     private static async Task<HttpResponseMessage> PollAsync(Func<Task<HttpResponseMessage>> send, HttpStatusCode expected)
