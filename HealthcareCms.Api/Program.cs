@@ -1,7 +1,12 @@
+using HealthcareCms.Api.Access;
+using HealthcareCms.Api.Audit;
 using HealthcareCms.Api.Content;
 using HealthcareCms.Api.Data;
 using HealthcareCms.Api.Documentation;
+using HealthcareCms.Api.Gateway;
 using HealthcareCms.Api.Identity;
+using HealthcareCms.Api.Lgpd;
+using HealthcareCms.Api.Phi;
 using HealthcareCms.Api.Status;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,6 +18,11 @@ builder.AddApiDocumentation();
 builder.AddCmsDatabase();
 builder.AddCmsIdentity();
 builder.AddStatusServices();
+builder.AddContent();
+builder.AddPhi();
+builder.AddLgpd();
+builder.AddAccessEnforcement();
+builder.AddGateway();
 
 var app = builder.Build();
 
@@ -29,7 +39,12 @@ app.MapDefaultEndpoints();
 app.MapApiDocumentation();
 app.MapIdentityApi();
 app.MapContentApi();
+app.MapPhiApi();
+app.MapLgpdApi();
+app.MapAuditApi();
+app.MapLiveHub();
 app.MapStatusApi();
+app.MapGateway();
 
 await app.RunAsync();
 return 0;
