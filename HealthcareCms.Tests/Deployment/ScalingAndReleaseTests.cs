@@ -24,6 +24,7 @@ public sealed class ScalingAndReleaseTests
             var labels = manifests.Workload(service).Labels;
             var budget = Assert.Single(manifests.All<V1PodDisruptionBudget>(), b => b.Spec.Selector.Matches(labels));
             Assert.Equal("1", budget.Spec.MaxUnavailable?.Value);
+            Assert.Equal("AlwaysAllow", budget.Spec.UnhealthyPodEvictionPolicy);
         }
     }
 
