@@ -104,6 +104,28 @@ public sealed class MfaTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task Two_concurrent_logins_with_one_totp_code_get_one_session()
+    {
+        // Enrolled with the previous step's code (inside the window), so the current step's code is unspent.
+        var session = await TestUsers.CreateSessionAsync(fixture, Roles.Physician);
+        using var enroll = await session.Client.PostAsync("/api/auth/mfa/enroll", null);
+        var secret = Base32.Decode((await enroll.Content.ReadFromJsonAsync<MfaEnrollment>())!.Secret);
+        var current = Totp.StepAt(DateTimeOffset.UtcNow);
+        using var verify = await session.Client.PostAsJsonAsync("/api/auth/mfa/verify", new { code = Totp.Code(secret, current - 1) });
+        Assert.Equal(HttpStatusCode.NoContent, verify.StatusCode);
+        session.Client.Dispose();
+        var code = Totp.Code(secret, current);
+        using var first = TestUsers.AnonymousClient(fixture);
+        using var second = TestUsers.AnonymousClient(fixture);
+
+        var responses = await Task.WhenAll(
+            first.PostAsJsonAsync(TestUsers.LoginPath, new { email = session.Email, password = session.Password, totp = code }),
+            second.PostAsJsonAsync(TestUsers.LoginPath, new { email = session.Email, password = session.Password, totp = code }));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Unauthorized], responses.Select(r => r.StatusCode).Order());
+    }
+
+    [Fact]
     public async Task A_wrong_password_with_mfa_enrolled_is_invalid_credentials_not_mfa_required()
     {
         var session = await TestUsers.CreateSessionAsync(fixture, Roles.Physician, withMfa: true);

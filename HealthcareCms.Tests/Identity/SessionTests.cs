@@ -86,6 +86,25 @@ public sealed class SessionTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task Two_concurrent_refreshes_with_one_token_get_one_pair_and_the_family_is_revoked()
+    {
+        var session = await TestUsers.CreateSessionAsync(fixture, Roles.Reader);
+        using var first = TestUsers.AnonymousClient(fixture);
+        using var second = TestUsers.AnonymousClient(fixture);
+
+        var responses = await Task.WhenAll(
+            first.PostAsJsonAsync(RefreshPath, new { refreshToken = session.Tokens.RefreshToken }),
+            second.PostAsJsonAsync(RefreshPath, new { refreshToken = session.Tokens.RefreshToken }));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Unauthorized], responses.Select(r => r.StatusCode).Order());
+        var winner = await responses.Single(r => r.IsSuccessStatusCode).Content.ReadFromJsonAsync<TokenResponse>();
+        using var stale = TestUsers.WithBearer(TestUsers.AnonymousClient(fixture), winner!.AccessToken);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await stale.GetAsync("/api/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized,
+            (await first.PostAsJsonAsync(RefreshPath, new { refreshToken = winner.RefreshToken })).StatusCode);
+    }
+
+    [Fact]
     public async Task Unknown_or_missing_refresh_tokens_are_invalid()
     {
         using var client = TestUsers.AnonymousClient(fixture);
