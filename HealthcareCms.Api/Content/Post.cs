@@ -13,8 +13,6 @@ public static class PostStatus
     public const string Published = "published";
     public const string Archived = "archived";
 
-    public static readonly string[] All = [Draft, Submitted, InReview, Approved, ChangesRequested, Published, Archived];
-
     /// <summary>Statuses in which the author may edit the text.</summary>
     public static bool IsEditable(string status) => status is Draft or ChangesRequested;
 }
