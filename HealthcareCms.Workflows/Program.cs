@@ -6,7 +6,10 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddManagementEndpoint();
 builder.Services.AddOpenApi();
-builder.AddNpgsqlDataSource("cmsdb");
+// The worker's own writes (claims, results) commit asynchronously: a PostgreSQL crash can only undo a
+// worker transition, and then the job simply runs again (docs/workflows.md, "Durability").
+builder.AddNpgsqlDataSource("cmsdb", configureDataSourceBuilder: dataSource =>
+    dataSource.ConnectionStringBuilder.Options = "-c synchronous_commit=off");
 builder.AddWorkflowSchema();
 builder.AddWorkflowPipeline();
 builder.AddWorkerStatus();
