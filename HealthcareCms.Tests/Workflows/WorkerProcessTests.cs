@@ -78,10 +78,10 @@ public sealed class WorkerProcessTests(AppHostFixture fixture)
     {
         await using var db = await OpenAsync();
         var jobId = Guid.NewGuid();
-        await using (var insert = new NpgsqlCommand("""
+        await using (var insert = db.CreateCommand("""
             INSERT INTO workflow.jobs (id, post_id, post_version, payload, medical_category, state, attempts, available_at, created_at, completed_at, last_error)
             VALUES ($1, $2, 3, $3::jsonb, 'oncology', 'dead_letter', 5, now(), now(), now(), 'stage_error: plugin:glossary=timeout')
-            """, db))
+            """))
         {
             insert.Parameters.AddWithValue(jobId);
             insert.Parameters.AddWithValue(Guid.NewGuid());
@@ -113,41 +113,20 @@ public sealed class WorkerProcessTests(AppHostFixture fixture)
         Assert.Equal("application/problem+json", invalid.Content.Headers.ContentType?.MediaType);
     }
 
-    private async Task<NpgsqlConnection> OpenAsync()
-    {
-        var connection = new NpgsqlConnection(await fixture.App.GetConnectionStringAsync("cmsdb"));
-        await connection.OpenAsync();
-        return connection;
-    }
+    private async Task<NpgsqlDataSource> OpenAsync() =>
+        NpgsqlDataSource.Create((await fixture.App.GetConnectionStringAsync("cmsdb"))!);
 
-    private static async Task<Guid> InsertJobAsync(NpgsqlConnection db, string title, string body, string category = "cardiology")
-    {
-        var id = Guid.NewGuid();
-        await using var command = new NpgsqlCommand("""
-            INSERT INTO workflow.jobs (id, post_id, post_version, payload, medical_category, state, available_at, created_at)
-            VALUES ($1, $2, 1, $3::jsonb, $4, 'pending', now(), now())
-            """, db);
-        command.Parameters.AddWithValue(id);
-        command.Parameters.AddWithValue(Guid.NewGuid());
-        command.Parameters.AddWithValue(QueueDatabase.WorkflowPayloadJson(title, body, category));
-        command.Parameters.AddWithValue(category);
-        await command.ExecuteNonQueryAsync();
-        return id;
-    }
+    private static Task<Guid> InsertJobAsync(NpgsqlDataSource db, string title, string body, string category = "cardiology") =>
+        QueueDatabase.InsertJobAsync(db, title, body, category);
 
-    private static async Task<T> ScalarAsync<T>(NpgsqlConnection db, string sql, Guid id)
-    {
-        await using var command = new NpgsqlCommand(sql, db);
-        command.Parameters.AddWithValue(id);
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
+    private static Task<T> ScalarAsync<T>(NpgsqlDataSource db, string sql, Guid id) => QueueDatabase.ScalarAsync<T>(db, sql, id);
 
-    private static async Task<string> PollAsync(NpgsqlConnection db, string sql, Guid id, TimeSpan timeout)
+    private static async Task<string> PollAsync(NpgsqlDataSource db, string sql, Guid id, TimeSpan timeout)
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < timeout)
         {
-            await using var command = new NpgsqlCommand(sql, db);
+            await using var command = db.CreateCommand(sql);
             command.Parameters.AddWithValue(id);
             if (await command.ExecuteScalarAsync() is string value)
             {

@@ -48,9 +48,18 @@ public sealed partial class WasmSandbox : IDisposable
     {
         _limits = limits;
         _metrics = metrics;
+        // Instances come from a pool: fast instantiation, and a module whose memory cannot fit the limit is
+        // rejected when it is compiled (at start-up), not when a post arrives.
+        using var pooling = new PoolingAllocationConfig()
+            .WithMaxCoreInstances(64)
+            .WithMaxMemories(64)
+            .WithMaxTables(64)
+            .WithMaxMemorySize((nuint)limits.MaxMemoryBytes)
+            .WithLinearMemoryKeepResidentBytes(1024 * 1024);
         using var config = new Config()
             .WithFuelConsumption(true)
-            .WithEpochInterruption(true);
+            .WithEpochInterruption(true)
+            .WithPoolingAllocationStrategy(pooling);
         _engine = new Engine(config);
         var tick = TimeSpan.FromMilliseconds(Math.Max(1, limits.EpochTickMilliseconds));
         _deadlineTicks = (ulong)Math.Ceiling(limits.TimeoutMilliseconds / tick.TotalMilliseconds) + 1;
@@ -133,7 +142,7 @@ public sealed partial class WasmSandbox : IDisposable
         }
         catch (WasmtimeException ex)
         {
-            // Instantiation failures: a memory larger than the limit, or imports the sandbox does not offer.
+            // Instantiation failures: imports the sandbox does not offer, or a memory/instance limit.
             return PluginCallResult.Failed(MemoryLimit().IsMatch(ex.Message) ? PluginErrors.Memory : PluginErrors.Abi);
         }
     }

@@ -1,9 +1,6 @@
 using HealthcareCms.Workflows.Pipeline;
 using HealthcareCms.Workflows.Plugins;
 using HealthcareCms.Workflows.Rules;
-using HealthcareCms.Workflows.Rules.Cfm;
-using HealthcareCms.Workflows.Rules.Lgpd;
-using HealthcareCms.Workflows.Rules.Medical;
 
 namespace HealthcareCms.Workflows.Queue;
 
@@ -35,10 +32,11 @@ public static class QueueExtensions
         builder.Services.AddSingleton(sp => new WasmSandbox(pluginOptions.Limits, sp.GetRequiredService<WasmMetrics>()));
         builder.Services.AddSingleton(sp => new PluginCatalog(pluginOptions, sp.GetRequiredService<WasmSandbox>(), AppContext.BaseDirectory));
 
-        // The rule stages, in pipeline order.
-        builder.Services.AddSingleton<IRuleStage, LgpdStage>();
-        builder.Services.AddSingleton<IRuleStage, MedicalStage>();
-        builder.Services.AddSingleton<IRuleStage, CfmStage>();
+        foreach (var stage in RuleStages.Create())
+        {
+            builder.Services.AddSingleton(stage);
+        }
+
         builder.Services.AddSingleton<ValidationPipeline>();
         builder.Services.AddSingleton<JobProcessor>();
 

@@ -10,9 +10,6 @@ using HealthcareCms.Workflows.Pipeline;
 using HealthcareCms.Workflows.Plugins;
 using HealthcareCms.Workflows.Queue;
 using HealthcareCms.Workflows.Rules;
-using HealthcareCms.Workflows.Rules.Cfm;
-using HealthcareCms.Workflows.Rules.Lgpd;
-using HealthcareCms.Workflows.Rules.Medical;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -28,7 +25,7 @@ var pluginOptions = new ConfigurationBuilder()
 using var sandbox = new WasmSandbox(pluginOptions.Limits, new WasmMetrics(meterFactory));
 using var catalog = new PluginCatalog(pluginOptions, sandbox, AppContext.BaseDirectory);
 var workflowMetrics = new WorkflowMetrics(meterFactory, new QueueHealthSnapshot());
-var pipeline = new ValidationPipeline(new IRuleStage[] { new LgpdStage(), new MedicalStage(), new CfmStage() }, catalog, sandbox,
+var pipeline = new ValidationPipeline(RuleStages.Create(), catalog, sandbox,
     workflowMetrics, NullLogger<ValidationPipeline>.Instance);
 
 Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, Server GC: {System.Runtime.GCSettings.IsServerGC}");
