@@ -16,10 +16,16 @@ builder.AddWorkerStatus();
 
 var app = builder.Build();
 
+if (args.Contains(SchemaMigrator.MigrateOnlyArgument))
+{
+    return await SchemaMigrator.RunOnceAsync(app.Services);
+}
+
 app.UseServiceDefaults();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapStatusApi();
 
-app.Run();
+await app.RunAsync();
+return 0;

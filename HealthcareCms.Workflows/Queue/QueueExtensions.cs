@@ -6,11 +6,23 @@ namespace HealthcareCms.Workflows.Queue;
 
 public static class QueueExtensions
 {
-    /// <summary>The <c>workflow</c> schema, migrated at start-up; readiness waits for it.</summary>
+    /// <summary>
+    /// The <c>workflow</c> schema: migrated at start-up (default), or — with <c>Database:MigrateOnStartup=false</c>,
+    /// as in Kubernetes where a Job runs <c>--migrate-only</c> once per release — only waited for. Readiness
+    /// and the queue loops wait for it either way.
+    /// </summary>
     public static IHostApplicationBuilder AddWorkflowSchema(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<SchemaState>();
-        builder.Services.AddHostedService<SchemaMigrationService>();
+        if (builder.Configuration.GetValue("Database:MigrateOnStartup", true))
+        {
+            builder.Services.AddHostedService<SchemaMigrationService>();
+        }
+        else
+        {
+            builder.Services.AddHostedService<SchemaWaiter>();
+        }
+
         builder.Services.AddHealthChecks().AddCheck<SchemaHealthCheck>("workflow-schema", tags: [HealthTags.Ready]);
         return builder;
     }
