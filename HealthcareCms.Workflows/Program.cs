@@ -6,12 +6,20 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddManagementEndpoint();
 builder.Services.AddOpenApi();
-builder.AddNpgsqlDataSource("cmsdb");
+// The worker's own writes (claims, results) commit asynchronously: a PostgreSQL crash can only undo a
+// worker transition, and then the job simply runs again (docs/workflows.md, "Durability").
+builder.AddNpgsqlDataSource("cmsdb", configureDataSourceBuilder: dataSource =>
+    dataSource.ConnectionStringBuilder.Options = "-c synchronous_commit=off");
 builder.AddWorkflowSchema();
 builder.AddWorkflowPipeline();
 builder.AddWorkerStatus();
 
 var app = builder.Build();
+
+if (args.Contains(SchemaMigrator.MigrateOnlyArgument))
+{
+    return await SchemaMigrator.RunOnceAsync(app.Services);
+}
 
 app.UseServiceDefaults();
 
@@ -19,4 +27,5 @@ app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapStatusApi();
 
-app.Run();
+await app.RunAsync();
+return 0;

@@ -48,16 +48,20 @@ public sealed class QueueDatabase : IAsyncDisposable
         return database;
     }
 
-    public async Task<Guid> InsertJobAsync(string category = "cardiology", string? title = null)
+    public Task<Guid> InsertJobAsync(string category = "cardiology", string? title = null) =>
+        InsertJobAsync(DataSource, title ?? "Pressão alta", WorkflowTestData.CleanBody, category);
+
+    /// <summary>What the Api does on submission: a pending job with the contract's payload.</summary>
+    public static async Task<Guid> InsertJobAsync(NpgsqlDataSource dataSource, string title, string body, string category)
     {
         var id = Guid.NewGuid();
-        await using var command = DataSource.CreateCommand("""
+        await using var command = dataSource.CreateCommand("""
             INSERT INTO workflow.jobs (id, post_id, post_version, payload, medical_category, state, available_at, created_at)
             VALUES ($1, $2, 1, $3::jsonb, $4, 'pending', now(), now())
             """);
         command.Parameters.AddWithValue(id);
         command.Parameters.AddWithValue(Guid.NewGuid());
-        command.Parameters.AddWithValue(WorkflowPayloadJson(title ?? "Pressão alta", WorkflowTestData.CleanBody, category));
+        command.Parameters.AddWithValue(WorkflowPayloadJson(title, body, category));
         command.Parameters.AddWithValue(category);
         await command.ExecuteNonQueryAsync();
         return id;
@@ -67,9 +71,11 @@ public sealed class QueueDatabase : IAsyncDisposable
         System.Text.Json.JsonSerializer.Serialize(WorkflowTestData.Payload(body, title, category: category),
             HealthcareCms.Workflows.Pipeline.WorkflowPayload.JsonOptions);
 
-    public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
+    public Task<T> ScalarAsync<T>(string sql, params object[] parameters) => ScalarAsync<T>(DataSource, sql, parameters);
+
+    public static async Task<T> ScalarAsync<T>(NpgsqlDataSource dataSource, string sql, params object[] parameters)
     {
-        await using var command = DataSource.CreateCommand(sql);
+        await using var command = dataSource.CreateCommand(sql);
         foreach (var parameter in parameters)
         {
             command.Parameters.AddWithValue(parameter);

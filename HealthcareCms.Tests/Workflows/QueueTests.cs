@@ -25,6 +25,7 @@ public sealed class QueueTests(AppHostFixture fixture)
     public async Task Concurrent_migrators_apply_each_migration_exactly_once()
     {
         await using var database = await QueueDatabase.CreateAsync(fixture, migrate: false);
+        Assert.False(await SchemaMigrator.IsUpToDateAsync(database.DataSource, CancellationToken.None));
 
         var applied = await Task.WhenAll(Enumerable.Range(0, 3)
             .Select(_ => Task.Run(() => SchemaMigrator.MigrateAsync(database.DataSource, CancellationToken.None))));
@@ -32,6 +33,7 @@ public sealed class QueueTests(AppHostFixture fixture)
         Assert.Equal(SchemaMigrator.Embedded.Count, applied.Sum());
         Assert.Equal(SchemaMigrator.Embedded.Count, await database.ScalarAsync<long>("SELECT count(*) FROM workflow.schema_migrations"));
         Assert.Equal(0, await SchemaMigrator.MigrateAsync(database.DataSource, CancellationToken.None));
+        Assert.True(await SchemaMigrator.IsUpToDateAsync(database.DataSource, CancellationToken.None));
     }
 
     [Fact]

@@ -1,8 +1,6 @@
 using HealthcareCms.Workflows.Pipeline;
 using HealthcareCms.Workflows.Rules;
-using HealthcareCms.Workflows.Rules.Cfm;
 using HealthcareCms.Workflows.Rules.Lgpd;
-using HealthcareCms.Workflows.Rules.Medical;
 
 namespace HealthcareCms.Tests.Workflows;
 
@@ -12,7 +10,7 @@ namespace HealthcareCms.Tests.Workflows;
 /// </summary>
 public sealed class RuleGoldenTests
 {
-    private static readonly IRuleStage[] Stages = [new LgpdStage(), new MedicalStage(), new CfmStage()];
+    private static readonly IRuleStage[] Stages = RuleStages.Create();
 
     private static readonly AuthorByline Specialist = new("Dr. Paulo Lima", "98765", "RJ", "12345", "Cardiologia");
 

@@ -52,8 +52,6 @@ public sealed class WasmSandboxTests : IDisposable
               (func (export "validate") (param i32 i32) (result i64) (i64.const 0)))
             """
         },
-        // declares more memory than the store allows: instantiation fails
-        { PluginErrors.Memory, "(module (memory (export \"memory\") 1000) (func (export \"alloc\") (param i32) (result i32) (i32.const 16)) (func (export \"validate\") (param i32 i32) (result i64) (i64.const 0)))" },
         // ABI violations
         { PluginErrors.Abi, "(module (memory (export \"memory\") 1) (func (export \"alloc\") (param i32) (result i32) (i32.const 16)))" },
         { PluginErrors.Abi, "(module (memory (export \"memory\") 1) (func (export \"alloc\") (param i32) (result i32) (i32.const 16)) (func (export \"validate\") (param i32) (result i32) (i32.const 0)))" },
@@ -94,6 +92,15 @@ public sealed class WasmSandboxTests : IDisposable
 
         // The sandbox is intact: the next call of a shipped plugin works.
         Assert.Null(Sandbox.Invoke(_harness.Catalog.For("general")[0], "Um texto curto.").ErrorType);
+    }
+
+    [Fact]
+    public void A_module_declaring_more_memory_than_the_limit_is_rejected_when_it_is_loaded()
+    {
+        var error = Assert.Throws<Wasmtime.WasmtimeException>(() => Sandbox.CompileText("clinic_custom",
+            "(module (memory (export \"memory\") 1000) (func (export \"alloc\") (param i32) (result i32) (i32.const 16)) (func (export \"validate\") (param i32 i32) (result i64) (i64.const 0)))"));
+
+        Assert.Contains("exceeds the limit", error.ToString());
     }
 
     [Fact]

@@ -2,9 +2,6 @@ using System.Diagnostics.Metrics;
 using HealthcareCms.Workflows.Pipeline;
 using HealthcareCms.Workflows.Plugins;
 using HealthcareCms.Workflows.Rules;
-using HealthcareCms.Workflows.Rules.Cfm;
-using HealthcareCms.Workflows.Rules.Lgpd;
-using HealthcareCms.Workflows.Rules.Medical;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using HealthcareCms.Tests.Infrastructure;
@@ -43,7 +40,7 @@ internal sealed class WorkflowHarness : IDisposable
 
         Catalog = new PluginCatalog(options, Sandbox, AppContext.BaseDirectory);
         Metrics = new WorkflowMetrics(MeterFactory, new HealthcareCms.Workflows.Queue.QueueHealthSnapshot());
-        IRuleStage[] stages = [new LgpdStage(), new MedicalStage(), new CfmStage()];
+        var stages = RuleStages.Create();
         Pipeline = new ValidationPipeline(extraStage is null ? stages : [.. stages, extraStage], Catalog, Sandbox, Metrics,
             Logger);
     }

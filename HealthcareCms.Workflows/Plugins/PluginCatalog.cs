@@ -18,7 +18,9 @@ public sealed class PluginCatalog : IDisposable
         foreach (var (name, definition) in options.Catalog)
         {
             var path = Path.Combine(baseDirectory, definition.Source);
-            _plugins[name] = sandbox.Compile(name, File.ReadAllBytes(path));
+            var plugin = sandbox.Compile(name, File.ReadAllBytes(path));
+            sandbox.WarmUp(plugin);
+            _plugins[name] = plugin;
         }
 
         foreach (var category in MetricCatalog.Values.MedicalCategories)

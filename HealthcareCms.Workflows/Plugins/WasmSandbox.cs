@@ -48,9 +48,18 @@ public sealed partial class WasmSandbox : IDisposable
     {
         _limits = limits;
         _metrics = metrics;
+        // Instances come from a pool: fast instantiation, and a module whose memory cannot fit the limit is
+        // rejected when it is compiled (at start-up), not when a post arrives.
+        using var pooling = new PoolingAllocationConfig()
+            .WithMaxCoreInstances(64)
+            .WithMaxMemories(64)
+            .WithMaxTables(64)
+            .WithMaxMemorySize((nuint)limits.MaxMemoryBytes)
+            .WithLinearMemoryKeepResidentBytes(1024 * 1024);
         using var config = new Config()
             .WithFuelConsumption(true)
-            .WithEpochInterruption(true);
+            .WithEpochInterruption(true)
+            .WithPoolingAllocationStrategy(pooling);
         _engine = new Engine(config);
         var tick = TimeSpan.FromMilliseconds(Math.Max(1, limits.EpochTickMilliseconds));
         _deadlineTicks = (ulong)Math.Ceiling(limits.TimeoutMilliseconds / tick.TotalMilliseconds) + 1;
@@ -64,6 +73,9 @@ public sealed partial class WasmSandbox : IDisposable
             : Module.FromText(_engine, name, Encoding.UTF8.GetString(source)));
 
     public WasmPlugin CompileText(string name, string wat) => new(name, Module.FromText(_engine, name, wat));
+
+    /// <summary>One call outside the metrics, so the first real call does not pay the host's one-time costs.</summary>
+    public void WarmUp(WasmPlugin plugin) => InvokeCore(plugin, "");
 
     /// <summary>Runs <c>validate</c> over <paramref name="text"/>; never throws for what the plugin does.</summary>
     public PluginCallResult Invoke(WasmPlugin plugin, string text)
@@ -90,7 +102,6 @@ public sealed partial class WasmSandbox : IDisposable
         using var store = new Store(_engine);
         store.SetLimits(memorySize: _limits.MaxMemoryBytes, tableElements: 10_000, instances: 1, tables: 1, memories: 1);
         store.Fuel = _limits.FuelPerCall;
-        store.SetEpochDeadline(_deadlineTicks);
 
         try
         {
@@ -103,6 +114,8 @@ public sealed partial class WasmSandbox : IDisposable
                 return PluginCallResult.Failed(PluginErrors.Abi);
             }
 
+            // The deadline covers the plugin's own execution (alloc + validate), not the host's set-up.
+            store.SetEpochDeadline(_deadlineTicks);
             var pointer = alloc(input.Length);
             if (pointer <= 0)
             {
@@ -129,7 +142,7 @@ public sealed partial class WasmSandbox : IDisposable
         }
         catch (WasmtimeException ex)
         {
-            // Instantiation failures: a memory larger than the limit, or imports the sandbox does not offer.
+            // Instantiation failures: imports the sandbox does not offer, or a memory/instance limit.
             return PluginCallResult.Failed(MemoryLimit().IsMatch(ex.Message) ? PluginErrors.Memory : PluginErrors.Abi);
         }
     }

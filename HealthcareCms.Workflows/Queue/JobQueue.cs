@@ -44,13 +44,20 @@ public sealed class JobQueue(NpgsqlDataSource dataSource, QueueOptions options)
     public async Task<ClaimedJob?> ClaimAsync(string owner, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            WITH next AS (
+            WITH expired AS (
                 SELECT id FROM workflow.jobs
-                WHERE (state = 'pending' AND available_at <= now())
-                   OR (state = 'running' AND lease_expires_at < now())
-                ORDER BY available_at, created_at
+                WHERE state = 'running' AND lease_expires_at < now()
+                ORDER BY lease_expires_at
                 LIMIT 1
                 FOR UPDATE SKIP LOCKED
+            ), due AS (
+                SELECT id FROM workflow.jobs
+                WHERE state = 'pending' AND available_at <= now()
+                ORDER BY available_at
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED
+            ), next AS (
+                SELECT id FROM expired UNION ALL SELECT id FROM due LIMIT 1
             ), claimed AS (
                 UPDATE workflow.jobs j
                 SET state = 'running', attempts = j.attempts + 1, lease_owner = $1,

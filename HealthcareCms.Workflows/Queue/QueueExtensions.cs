@@ -1,19 +1,28 @@
 using HealthcareCms.Workflows.Pipeline;
 using HealthcareCms.Workflows.Plugins;
 using HealthcareCms.Workflows.Rules;
-using HealthcareCms.Workflows.Rules.Cfm;
-using HealthcareCms.Workflows.Rules.Lgpd;
-using HealthcareCms.Workflows.Rules.Medical;
 
 namespace HealthcareCms.Workflows.Queue;
 
 public static class QueueExtensions
 {
-    /// <summary>The <c>workflow</c> schema, migrated at start-up; readiness waits for it.</summary>
+    /// <summary>
+    /// The <c>workflow</c> schema: migrated at start-up (default), or — with <c>Database:MigrateOnStartup=false</c>,
+    /// as in Kubernetes where a Job runs <c>--migrate-only</c> once per release — only waited for. Readiness
+    /// and the queue loops wait for it either way.
+    /// </summary>
     public static IHostApplicationBuilder AddWorkflowSchema(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<SchemaState>();
-        builder.Services.AddHostedService<SchemaMigrationService>();
+        if (builder.Configuration.GetValue("Database:MigrateOnStartup", true))
+        {
+            builder.Services.AddHostedService<SchemaMigrationService>();
+        }
+        else
+        {
+            builder.Services.AddHostedService<SchemaWaiter>();
+        }
+
         builder.Services.AddHealthChecks().AddCheck<SchemaHealthCheck>("workflow-schema", tags: [HealthTags.Ready]);
         return builder;
     }
@@ -35,10 +44,11 @@ public static class QueueExtensions
         builder.Services.AddSingleton(sp => new WasmSandbox(pluginOptions.Limits, sp.GetRequiredService<WasmMetrics>()));
         builder.Services.AddSingleton(sp => new PluginCatalog(pluginOptions, sp.GetRequiredService<WasmSandbox>(), AppContext.BaseDirectory));
 
-        // The rule stages, in pipeline order.
-        builder.Services.AddSingleton<IRuleStage, LgpdStage>();
-        builder.Services.AddSingleton<IRuleStage, MedicalStage>();
-        builder.Services.AddSingleton<IRuleStage, CfmStage>();
+        foreach (var stage in RuleStages.Create())
+        {
+            builder.Services.AddSingleton(stage);
+        }
+
         builder.Services.AddSingleton<ValidationPipeline>();
         builder.Services.AddSingleton<JobProcessor>();
 

@@ -36,6 +36,9 @@ public sealed record SchemaMigration(int Version, string Name, string Sql);
 /// </summary>
 public static partial class SchemaMigrator
 {
+    /// <summary>Run the migrations once and exit (the Kubernetes migration Job); replicas then only wait.</summary>
+    public const string MigrateOnlyArgument = "--migrate-only";
+
     /// <summary>Advisory lock key: "workflow" schema migrations (any constant unique in this database).</summary>
     public const long LockKey = 0x77_6B_66_6C_6F_77_01;
 
@@ -49,6 +52,8 @@ public static partial class SchemaMigrator
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
+        // Schema changes are committed durably even on the worker's asynchronous-commit connections.
+        await Execute(connection, transaction, "SET LOCAL synchronous_commit = on", cancellationToken);
         await Execute(connection, transaction, $"SELECT pg_advisory_xact_lock({LockKey})", cancellationToken);
         await Execute(connection, transaction, """
             CREATE SCHEMA IF NOT EXISTS workflow;
@@ -107,6 +112,39 @@ public static partial class SchemaMigrator
         }
     }
 
+    /// <summary>The <c>--migrate-only</c> run: migrate (retrying up to 5 minutes) and return the exit code.</summary>
+    public static async Task<int> RunOnceAsync(IServiceProvider services)
+    {
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SchemaMigrator).FullName!);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        try
+        {
+            await MigrateWithRetryAsync(services.GetRequiredService<NpgsqlDataSource>(), logger, timeout.Token);
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            LogGaveUp(logger);
+            return 1;
+        }
+    }
+
+    /// <summary>Whether every embedded migration is recorded (replicas that do not migrate wait for this).</summary>
+    public static async Task<bool> IsUpToDateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT count(*) FROM workflow.schema_migrations WHERE version = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = Embedded.Select(m => m.Version).ToArray() });
+        try
+        {
+            return (long)(await command.ExecuteScalarAsync(cancellationToken))! == Embedded.Count;
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
+        {
+            return false;
+        }
+    }
+
     private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(sql, connection, transaction);
@@ -134,6 +172,9 @@ public static partial class SchemaMigrator
     [LoggerMessage(Level = LogLevel.Information, Message = "Workflow schema is up to date: {Applied} migration(s) applied (attempt {Attempt})")]
     private static partial void LogMigrated(ILogger logger, int applied, int attempt);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Gave up migrating the workflow schema")]
+    private static partial void LogGaveUp(ILogger logger);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Database not ready for the workflow schema (attempt {Attempt}, {ErrorType}); retrying in {DelaySeconds} s")]
     private static partial void LogRetrying(ILogger logger, int attempt, double delaySeconds, string errorType);
 }
@@ -146,5 +187,30 @@ internal sealed class SchemaMigrationService(NpgsqlDataSource dataSource, Schema
     {
         await SchemaMigrator.MigrateWithRetryAsync(dataSource, logger, stoppingToken);
         state.MarkReady();
+    }
+}
+
+/// <summary>Replicas that do not migrate (<c>Database:MigrateOnStartup=false</c>) wait for the release's migration Job.</summary>
+internal sealed class SchemaWaiter(NpgsqlDataSource dataSource, SchemaState state) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await SchemaMigrator.IsUpToDateAsync(dataSource, stoppingToken))
+                {
+                    state.MarkReady();
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                // The database is not reachable yet: readiness stays unhealthy and we look again.
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
+        }
     }
 }

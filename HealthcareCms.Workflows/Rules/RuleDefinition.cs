@@ -29,6 +29,13 @@ public interface IRuleStage
     IReadOnlyList<Finding> Evaluate(WorkflowDocument document);
 }
 
+public static class RuleStages
+{
+    /// <summary>The rule stages in pipeline order: LGPD, medical, CFM.</summary>
+    public static IRuleStage[] Create() => [new Lgpd.LgpdStage(), new Medical.MedicalStage(), new Cfm.CfmStage()];
+}
+
+
 internal static class TextScan
 {
     public const RegexOptions Options = RegexOptions.CultureInvariant | RegexOptions.IgnoreCase;
