@@ -1,5 +1,6 @@
 using HealthcareCms.Api.Content;
 using HealthcareCms.Api.Data;
+using HealthcareCms.Api.Slo;
 using HealthcareCms.Api.Status;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,6 +11,7 @@ builder.Services.AddOpenApi();
 
 builder.AddCmsDatabase();
 builder.AddStatusServices();
+builder.AddSloServices();
 
 var app = builder.Build();
 
@@ -24,6 +26,8 @@ app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapContentApi();
 app.MapStatusApi();
+// Admin only: identity's policy is added where identity is wired, app.MapSloApi().RequireAuthorization(Policies.Admin).
+app.MapSloApi();
 
 await app.RunAsync();
 return 0;

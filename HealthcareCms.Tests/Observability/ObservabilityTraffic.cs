@@ -79,7 +79,9 @@ public static class ObservabilityTraffic
             "count(up{job=~\"api|policy|workflows\"} == 1) == 3",
             "sum(rate(http_server_request_duration_seconds_count{job=\"api\"}[1m])) > 0",
             "slo:sli_events:rate5m{slo=\"availability\"} > 0",
-            "slo:burn_rate:rate30d{slo=\"latency\"}",
+            // >= 0 filters NaN out: the 30-day ratios are NaN until the window rules have seen a request.
+            "slo:sli:ratio_rate30d{slo=\"availability\"} >= 0",
+            "slo:burn_rate:rate1h{slo=\"latency\"} >= 0",
         ];
         var deadline = DateTime.UtcNow.AddSeconds(90);
         foreach (var query in ready)
