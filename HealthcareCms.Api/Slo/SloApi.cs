@@ -5,8 +5,7 @@ namespace HealthcareCms.Api.Slo;
 /// <summary>
 /// <c>GET /api/slo</c>: each SLO's current 30-day value, target, error budget remaining and burn rate,
 /// read from Prometheus's recording rules; <c>unknown</c> when Prometheus cannot be read or has no data.
-/// Admin only: the group is returned so the caller adds <c>.RequireAuthorization(Policies.Admin)</c>
-/// (identity's policy, CONTRACTS §1) where identity is wired.
+/// Admin only: Program.cs maps it with <c>.RequireAuthorization(Policies.Admin)</c> (CONTRACTS §1).
 /// </summary>
 public static class SloApi
 {
