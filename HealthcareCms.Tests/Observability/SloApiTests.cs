@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using HealthcareCms.Api.Identity;
 using HealthcareCms.Api.Slo;
 using HealthcareCms.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,10 +15,10 @@ public sealed class SloApiTests(AppHostFixture fixture)
     public async Task Reports_the_recording_rules_values_for_every_slo()
     {
         await ObservabilityTraffic.EnsureAsync(fixture);
-        using var api = fixture.CreateClient("api");
+        using var admin = (await TestUsers.AdminAsync(fixture)).Client;
         using var prometheus = fixture.CreateClient("prometheus");
 
-        var report = await api.GetFromJsonAsync<SloReport>("/api/slo", Web);
+        var report = await admin.GetFromJsonAsync<SloReport>("/api/slo", Web);
 
         Assert.True(report is not null, "no report");
         Assert.Equal(["availability", "latency", "workflow_success"], report.Objectives.Select(o => o.Name));
@@ -50,6 +51,19 @@ public sealed class SloApiTests(AppHostFixture fixture)
         {
             Assert.NotEqual(SloStatuses.Ok, report.Status);
         }
+    }
+
+    [Fact]
+    public async Task Is_for_admins_only()
+    {
+        using var anonymous = fixture.CreateClient("api");
+        using var editor = await TestUsers.LoginAsync(fixture, Roles.Editor);
+
+        using var anonymousResponse = await anonymous.GetAsync("/api/slo");
+        using var editorResponse = await editor.GetAsync("/api/slo");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymousResponse.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, editorResponse.StatusCode);
     }
 
     [Fact]
