@@ -25,6 +25,10 @@ public static class MetricContract
     /// use case it does not exercise yet, or a fault counter that exists only after its first fault (the
     /// emitting code does not initialise it at zero). Same rule as <see cref="PendingMeters"/>.
     /// </summary>
+    private const string ZeroTrustDecision =
+        "the traffic run's gateway call makes a policy decision, but the checks can run before Prometheus holds two "
+        + "samples of it; to tighten, wait for count_over_time(...[1m]) > 1 in ObservabilityTraffic (or drive a PHI read)";
+
     public static readonly IReadOnlyDictionary<string, string> PendingMetrics = new Dictionary<string, string>
     {
         ["healthcare_cms.compliance.lgpd_events"] = "needs an LGPD consent or data-subject request; the traffic run files none",
@@ -34,7 +38,10 @@ public static class MetricContract
         ["healthcare_cms.medical_workflows.completed"] = "needs a submitted post; the traffic run submits none",
         ["healthcare_cms.medical_workflows.duration"] = "needs a submitted post; the traffic run submits none",
         ["healthcare_cms.gateway.forward_failures"] = "fault counter: appears at the first failed forward",
-        ["healthcare_cms.zero_trust.denials"] = "needs a denied decision; the traffic run's decisions are allowed",
+        ["healthcare_cms.zero_trust.policy_evaluations"] = ZeroTrustDecision,
+        ["healthcare_cms.zero_trust.trust_scores"] = ZeroTrustDecision,
+        ["healthcare_cms.zero_trust.evaluation_time"] = ZeroTrustDecision,
+        ["healthcare_cms.zero_trust.denials"] = "needs a denied decision; the traffic run asks for none",
         ["healthcare_cms.zero_trust.enforcement_failures"] = "fault counter: appears at the first fail-closed refusal (policy service down)",
     };
 
