@@ -7,6 +7,7 @@ using HealthcareCms.Api.Gateway;
 using HealthcareCms.Api.Identity;
 using HealthcareCms.Api.Lgpd;
 using HealthcareCms.Api.Phi;
+using HealthcareCms.Api.Slo;
 using HealthcareCms.Api.Status;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -23,6 +24,7 @@ builder.AddPhi();
 builder.AddLgpd();
 builder.AddAccessEnforcement();
 builder.AddGateway();
+builder.AddSloServices();
 
 var app = builder.Build();
 
@@ -44,6 +46,7 @@ app.MapLgpdApi();
 app.MapAuditApi();
 app.MapLiveHub();
 app.MapStatusApi();
+app.MapSloApi().RequireAuthorization(Policies.Admin);
 app.MapGateway();
 
 await app.RunAsync();

@@ -51,6 +51,9 @@ var prometheus = builder.AddPrometheus(hosting,
     new ScrapeTarget("workflows", workflows.GetEndpoint(Monitoring.ManagementEndpointName)),
 ]);
 
+// GET /api/slo reads the SLO recording rules from Prometheus.
+api.WithEnvironment("Prometheus__Url", prometheus.GetEndpoint("http"));
+
 if (hosting.Mode == HostingMode.Containers)
 {
     builder.AddGrafana(prometheus);

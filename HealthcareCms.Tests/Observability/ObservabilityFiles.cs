@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using HealthcareCms.Tests.Infrastructure;
 using YamlDotNet.Serialization;
@@ -113,6 +112,4 @@ public static class ObservabilityFiles
 
     private static IReadOnlyDictionary<string, string> Map(JsonNode? node) =>
         node is null ? Empty : node.AsObject().ToDictionary(p => p.Key, p => (string)p.Value!);
-
-    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 }

@@ -1,11 +1,12 @@
 using System.Text.Json;
+using HealthcareCms.Api.Identity;
 using HealthcareCms.Tests.Infrastructure;
 
 namespace HealthcareCms.Tests.Observability;
 
 /// <summary>
-/// The traffic run the observability tests evaluate against: every public endpoint the services have in
-/// this branch, plus requests carrying personal data (an email, a CPF, a CNS, a phone number, a UUID) in
+/// The traffic run the observability tests evaluate against: the services' public endpoints, identity
+/// (login, failed login, refresh, logout, the admin-only SLO report), plus requests carrying personal data (an email, a CPF, a CNS, a phone number, a UUID) in
 /// paths, query strings and headers, which must never surface in any label. Runs once per fixture, then
 /// waits until Prometheus has scraped it and evaluated the SLO rules on it.
 /// </summary>
@@ -68,6 +69,26 @@ public static class ObservabilityTraffic
             (await workflows.GetAsync("/status")).Dispose();
             (await workflows.GetAsync($"/status/{Uuid}")).Dispose();
         }
+
+        await RunIdentityAsync(fixture);
+    }
+
+    /// <summary>Every identity metric: a successful and a failed login (with an email), a refresh, a logout.</summary>
+    private static async Task RunIdentityAsync(AppHostFixture fixture)
+    {
+        using var anonymous = TestUsers.AnonymousClient(fixture);
+        (await anonymous.PostAsJsonAsync(TestUsers.LoginPath, new LoginRequest(Email, $"wrong {CpfDigits}", null))).Dispose();
+
+        var admin = await TestUsers.AdminAsync(fixture);
+        using (admin.Client)
+        {
+            (await admin.Client.GetAsync("/api/slo")).Dispose();
+            (await admin.Client.GetAsync("/api/workflows/status")).Dispose(); // through the gateway
+            using var refresh = await anonymous.PostAsJsonAsync("/api/auth/refresh", new RefreshRequest(admin.Tokens.RefreshToken));
+            refresh.EnsureSuccessStatusCode();
+            using var logout = await admin.Client.PostAsync("/api/auth/logout", null);
+            logout.EnsureSuccessStatusCode();
+        }
     }
 
     /// <summary>Until every job is up and the availability SLO rules have seen the api's requests.</summary>
@@ -79,7 +100,12 @@ public static class ObservabilityTraffic
             "count(up{job=~\"api|policy|workflows\"} == 1) == 3",
             "sum(rate(http_server_request_duration_seconds_count{job=\"api\"}[1m])) > 0",
             "slo:sli_events:rate5m{slo=\"availability\"} > 0",
-            "slo:burn_rate:rate30d{slo=\"latency\"}",
+            // >= 0 filters NaN out: the 30-day ratios are NaN until the window rules have seen a request.
+            "slo:sli:ratio_rate30d{slo=\"availability\"} >= 0",
+            "slo:burn_rate:rate1h{slo=\"latency\"} >= 0",
+            // The identity traffic comes last: two samples of its series, so rate() has something to work on.
+            "count_over_time(healthcare_cms_auth_logouts_total[1m]) > 1",
+            "count_over_time(healthcare_cms_auth_token_refreshes_total[1m]) > 1",
         ];
         var deadline = DateTime.UtcNow.AddSeconds(90);
         foreach (var query in ready)

@@ -2,8 +2,6 @@ namespace HealthcareCms.Tests.Observability;
 
 public sealed record LabelMatcher(string Label, string Operator, string Value)
 {
-    public bool IsPositive => Operator is "=" or "=~";
-
     /// <summary>The literal values an equality matcher or a plain alternation (<c>a|b</c>) accepts; null for a real regex.</summary>
     public IReadOnlyList<string>? LiteralValues =>
         Operator == "=" ? [Value]
