@@ -37,7 +37,6 @@ public static class PhiApi
             options.Keys[options.ActiveKeyId] = singleKey;
         }
         builder.Services.AddSingleton(_ => new PhiProtector(options));
-        builder.Services.AddScoped<IAccessDecider, LocalAccessDecider>();
         return builder;
     }
 

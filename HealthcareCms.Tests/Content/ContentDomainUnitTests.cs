@@ -129,27 +129,6 @@ public sealed class ContentDomainUnitTests
         Assert.Equal(new SqlShape(source, command), SqlShape.Of(sql));
 
     [Theory]
-    [InlineData(Roles.Physician, true, "owner", true, null)]
-    [InlineData(Roles.Physician, false, "owner", false, "mfa_required")]
-    [InlineData(Roles.Physician, true, "other", false, "not_owner")]
-    [InlineData(Roles.Editor, true, "owner", false, "role_not_permitted")]
-    [InlineData(Roles.Reader, true, "owner", false, "role_not_permitted")]
-    public async Task The_local_decider_allows_only_the_owner_in_an_mfa_session(string role, bool mfa, string owner, bool allowed, string? reason)
-    {
-        var user = new FixedUser(Guid.NewGuid(), role, mfa);
-        var decider = new LocalAccessDecider(user);
-
-        var decision = await decider.DecideAsync(
-            new AccessRequest(ResourceTypes.PatientConsent, "read", "id", owner == "owner" ? user.Id : Guid.NewGuid()), CancellationToken.None);
-
-        Assert.Equal(allowed, decision.Allowed);
-        Assert.StartsWith("local-", decision.DecisionId);
-        Assert.Equal(reason is null ? [] : [reason], decision.Reasons);
-        var other = await decider.DecideAsync(new AccessRequest(ResourceTypes.PolicyAdmin, "read"), CancellationToken.None);
-        Assert.False(other.Allowed);
-    }
-
-    [Theory]
     [InlineData("confirmation", "access_request")]
     [InlineData("access", "access_request")]
     [InlineData("sharing_info", "access_request")]
@@ -174,20 +153,5 @@ public sealed class ContentDomainUnitTests
         };
         change(copy);
         return copy;
-    }
-
-    private sealed class FixedUser(Guid id, string role, bool mfa) : ICurrentUser
-    {
-        public bool IsAuthenticated => true;
-
-        public Guid Id => id;
-
-        public string? Role => role;
-
-        public bool HasMfa => mfa;
-
-        public Guid SessionId => Guid.Empty;
-
-        public DateTimeOffset? SessionStartedAt => null;
     }
 }
