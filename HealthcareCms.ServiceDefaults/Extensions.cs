@@ -73,6 +73,10 @@ public static class ServiceDefaultsExtensions
     /// </summary>
     public const string TelemetryEnabledKey = "Telemetry:Enabled";
 
+    /// <summary>Configuration sections of the Aspire client integrations the services use.</summary>
+    private static readonly string[] AspireIntegrationSections =
+        ["Aspire:Npgsql", "Aspire:Npgsql:EntityFrameworkCore:PostgreSQL"];
+
     public static bool IsTelemetryEnabled(this IConfiguration configuration) =>
         configuration.GetValue(TelemetryEnabledKey, defaultValue: true);
 
@@ -81,6 +85,13 @@ public static class ServiceDefaultsExtensions
     {
         if (!builder.Configuration.IsTelemetryEnabled())
         {
+            // Aspire client integrations register their own OpenTelemetry instrumentation unless told not to.
+            foreach (var section in AspireIntegrationSections)
+            {
+                builder.Configuration[$"{section}:DisableTracing"] = "true";
+                builder.Configuration[$"{section}:DisableMetrics"] = "true";
+            }
+
             return builder;
         }
 

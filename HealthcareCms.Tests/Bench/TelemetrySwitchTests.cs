@@ -26,7 +26,10 @@ public sealed class TelemetrySwitchTests
             builder.Configuration[ServiceDefaultsExtensions.TelemetryEnabledKey] = setting;
         }
 
+        builder.Configuration["ConnectionStrings:cmsdb"] = "Host=127.0.0.1;Port=1;Username=u;Password=p;Database=d";
         builder.AddServiceDefaults();
+        // An Aspire client integration registers OpenTelemetry instrumentation of its own unless switched off too.
+        builder.AddNpgsqlDataSource("cmsdb");
         await using var app = builder.Build();
         app.MapDefaultEndpoints();
 

@@ -53,7 +53,7 @@ public sealed record BenchOptions(
                 OpenLoopRuns: 3, OpenLoopDuration: TimeSpan.FromSeconds(10), OpenLoopRate: 1000,
                 StartupRuns: 3, ScrapesPerService: 9, PolicyEvaluations: 200_000)
             : new BenchOptions(mode, output, connectionString, build,
-                Rounds: 1, WrkDuration: TimeSpan.FromSeconds(1), WarmupDuration: TimeSpan.FromSeconds(1),
+                Rounds: 1, WrkDuration: TimeSpan.FromSeconds(2), WarmupDuration: TimeSpan.FromSeconds(2),
                 OpenLoopRuns: 1, OpenLoopDuration: TimeSpan.FromSeconds(2), OpenLoopRate: 200,
                 StartupRuns: 1, ScrapesPerService: 3, PolicyEvaluations: 20_000);
 

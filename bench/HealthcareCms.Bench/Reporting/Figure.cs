@@ -52,7 +52,13 @@ public sealed record Figure(
 
     public double? Ratio => Ratios is { Count: > 0 } ? Stats.Median(Ratios) : null;
 
-    public Outcome Outcome => NotMeasuredReason is not null || Samples.Count == 0 ? Outcome.NotMeasured
+    /// <summary>Why there is no figure: the scenario's reason, or a run that produced no finite value.</summary>
+    public string? Reason => NotMeasuredReason
+        ?? (Samples.Any(s => !double.IsFinite(s)) || Ratios?.Any(r => !double.IsFinite(r)) == true
+            ? "a run produced no finite value (it completed no requests)"
+            : null);
+
+    public Outcome Outcome => Reason is not null || Samples.Count == 0 ? Outcome.NotMeasured
         : Target is null ? Outcome.Info
         : Target.IsMetBy(Target.OnRatio ? Ratio ?? double.NaN : Median) ? Outcome.Met
         : Outcome.Missed;

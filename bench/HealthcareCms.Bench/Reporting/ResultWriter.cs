@@ -69,7 +69,7 @@ public static class ResultWriter
             md.AppendLine(CultureInfo.InvariantCulture, $"| {OutcomeText(f)} |");
         }
 
-        var notes = figures.Where(f => f.Note is not null || f.NotMeasuredReason is not null).ToList();
+        var notes = figures.Where(f => f.Note is not null || f.Reason is not null).ToList();
         if (notes.Count > 0)
         {
             md.AppendLine();
@@ -77,7 +77,7 @@ public static class ResultWriter
             md.AppendLine();
             foreach (var f in notes)
             {
-                md.AppendLine(CultureInfo.InvariantCulture, $"- `{f.Key}`: {f.NotMeasuredReason ?? f.Note}");
+                md.AppendLine(CultureInfo.InvariantCulture, $"- `{f.Key}`: {f.Reason ?? f.Note}");
             }
         }
 
@@ -100,7 +100,7 @@ public static class ResultWriter
         Outcome.Met => "met",
         Outcome.Missed => "**missed**",
         Outcome.Info => "(baseline/context)",
-        _ => $"not measured: {figure.NotMeasuredReason}",
+        _ => $"not measured: {figure.Reason}",
     };
 
     public static string LoadAverage() =>
