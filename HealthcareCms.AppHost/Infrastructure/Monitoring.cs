@@ -38,24 +38,28 @@ public static class Monitoring
         var rulesDirectory = Path.Combine(ObservabilityDirectory(builder), "prometheus", "rules");
 
         IResourceBuilder<IResourceWithEndpoints> prometheus;
-        string targetHost;
         string rulesGlob;
         if (settings.Mode == HostingMode.Containers)
         {
-            targetHost = "host.docker.internal";
             rulesGlob = "/etc/prometheus/rules/*.yml";
             var container = builder.AddContainer("prometheus", "prom/prometheus", "v2.55.1")
                 .WithBindMount(configDirectory, "/etc/prometheus/generated", isReadOnly: true)
                 .WithBindMount(rulesDirectory, "/etc/prometheus/rules", isReadOnly: true)
-                .WithContainerRuntimeArgs("--add-host=host.docker.internal:host-gateway")
                 .WithArgs("--config.file=/etc/prometheus/generated/prometheus.yml", "--web.enable-lifecycle")
                 .WithHttpEndpoint(port: PrometheusPort, targetPort: 9090)
                 .WithHttpHealthCheck("/-/ready");
+
+            // Referencing each target from the container makes DCP route container-to-host traffic to it
+            // (the container tunnel); the addresses written below are resolved for the container's network.
+            foreach (var target in targets)
+            {
+                container.WithEnvironment($"SCRAPE_TARGET_{target.Job.ToUpperInvariant()}", target.Endpoint);
+            }
+
             prometheus = container;
         }
         else
         {
-            targetHost = "localhost";
             rulesGlob = Path.Combine(rulesDirectory, "*.yml");
             var executable = builder.AddExecutable("prometheus", settings.PrometheusPath, settings.DataDirectory)
                 .WithHttpEndpoint(port: PrometheusPort, name: "http");
@@ -76,11 +80,14 @@ public static class Monitoring
 
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(prometheus.Resource, async (_, cancellationToken) =>
         {
+            // Each target's address as Prometheus sees it: localhost for an executable, the container
+            // network's route to the host for a container.
+            var context = new ValueProviderContext { Caller = prometheus.Resource };
             var jobs = new List<(string Job, string Target)>();
             foreach (var target in targets)
             {
-                var port = await target.Endpoint.Property(EndpointProperty.Port).GetValueAsync(cancellationToken);
-                jobs.Add((target.Job, $"{targetHost}:{port}"));
+                var hostAndPort = await target.Endpoint.Property(EndpointProperty.HostAndPort).GetValueAsync(context, cancellationToken);
+                jobs.Add((target.Job, hostAndPort ?? throw new InvalidOperationException($"No address for the {target.Job} metrics endpoint.")));
             }
 
             Directory.CreateDirectory(configDirectory);
