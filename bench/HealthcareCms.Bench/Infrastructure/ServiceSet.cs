@@ -104,10 +104,22 @@ public sealed class ServiceSet : IAsyncDisposable
 /// <summary>Secrets the launched services share (generated per run; never the development ones).</summary>
 public static class SharedSecrets
 {
-    public static string JwtSigningKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    public static string JwtSigningKey { get; } = Secret(48);
+
+    public static string AdminEmail => "bench-admin@bench.healthcare-cms.local";
+
+    public static string AdminPassword { get; } = Scenarios.PhiSession.StrongPassword();
 
     public static IReadOnlyDictionary<string, string> Environment { get; } = new Dictionary<string, string>
     {
         ["Identity__Jwt__SigningKey"] = JwtSigningKey,
+        ["Identity__Seed__AdminEmail"] = AdminEmail,
+        ["Identity__Seed__AdminPassword"] = AdminPassword,
+        ["InternalIdentity__SigningKey"] = Secret(48),
+        ["Phi__Encryption__ActiveKeyId"] = "k1",
+        ["Phi__Encryption__Keys__k1"] = Secret(48),
     };
+
+    private static string Secret(int length) =>
+        Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(length / 2));
 }

@@ -1,12 +1,16 @@
+using System.Net.Http.Headers;
 using System.Text.Json;
+using HealthcareCms.Bench.Infrastructure;
+using HealthcareCms.Bench.Load;
 using HealthcareCms.Bench.Reporting;
 
 namespace HealthcareCms.Bench.Scenarios;
 
 /// <summary>
-/// The protected path: an authenticated PHI read through the enforcement point (policy decision), the audit
-/// write and the database, at a fixed 1,000 req/s (open loop), and the telemetry tax on it. Needs identity,
-/// content (PHI) and policy enforcement in the Api; the Api's own OpenAPI document says whether they are there.
+/// The protected path: an authenticated PHI read (<c>GET /api/patient-consents/{id}</c>) through the
+/// enforcement point (policy decision), the audit write and the database, at a fixed 1,000 req/s (open loop),
+/// and the telemetry tax on it (closed loop, paired with the telemetry-off Api). Needs identity, content (PHI)
+/// and policy enforcement in the Api; the Api's own OpenAPI document says whether they are there.
 /// </summary>
 public sealed class ProtectedScenario : Scenario
 {
@@ -23,16 +27,89 @@ public sealed class ProtectedScenario : Scenario
     {
         var services = context.RequireServices();
         var paths = await ApiPathsAsync(context.Http, services.Api.PublicUrl);
-        var phiRoutes = paths.Where(p => p.Contains("consent", StringComparison.OrdinalIgnoreCase) || p.Contains("patient", StringComparison.OrdinalIgnoreCase)).ToList();
-        var reason = phiRoutes.Count == 0
-            ? $"the Api in this build has no PHI read route (identity, content and policy enforcement not merged yet; its OpenAPI document lists only {string.Join(", ", paths)}); the fixed-rate generator it needs is in place (see policy_roundtrip_p99_ms)"
-            : $"the Api now exposes {string.Join(", ", phiRoutes)}, but this harness version does not drive it yet";
-        return NotMeasured(reason);
+        var missing = PhiSession.RequiredRoutes.Where(route => !paths.Contains(route)).ToList();
+        if (missing.Count > 0)
+        {
+            return NotMeasured($"the Api in this build lacks {string.Join(", ", missing)} (identity, content/PHI and policy enforcement not all merged); " +
+                               "the fixed-rate generator it needs is in place (see policy_roundtrip_p99_ms)");
+        }
+
+        var session = await PhiSession.CreateAsync(context.Http, services.Api.PublicUrl, SharedSecrets.AdminEmail, SharedSecrets.AdminPassword);
+        var headers = new Dictionary<string, string> { ["Authorization"] = $"Bearer {session.AccessToken}" };
+        var options = context.Options;
+        var onUrl = services.Api.PublicUrl + session.ConsentPath;
+        var offUrl = services.ApiWithoutTelemetry.PublicUrl + session.ConsentPath;
+        await CheckReadableAsync(context.Http, onUrl, session.AccessToken);
+
+        foreach (var url in new[] { onUrl, offUrl })
+        {
+            await Wrk.RunAsync(url, options.WarmupDuration, BenchOptions.Connections, headers: headers);
+        }
+
+        var pairs = new List<(WrkResult On, WrkResult Off)>();
+        for (var round = 0; round < Math.Min(options.Rounds, 3); round++)
+        {
+            WrkResult on, off;
+            if (round % 2 == 0)
+            {
+                on = await Wrk.RunAsync(onUrl, options.WrkDuration, BenchOptions.Connections, headers: headers);
+                off = await Wrk.RunAsync(offUrl, options.WrkDuration, BenchOptions.Connections, headers: headers);
+            }
+            else
+            {
+                off = await Wrk.RunAsync(offUrl, options.WrkDuration, BenchOptions.Connections, headers: headers);
+                on = await Wrk.RunAsync(onUrl, options.WrkDuration, BenchOptions.Connections, headers: headers);
+            }
+
+            pairs.Add((on, off));
+            context.Log($"PHI read round {round + 1}: on {on.RequestsPerSecond:F0} req/s ({on.Errors} errors), off {off.RequestsPerSecond:F0} req/s ({off.Errors} errors)");
+        }
+
+        using var http = Http.CreateClient();
+        var fixedRate = new List<OpenLoopResult>();
+        for (var run = 0; run < options.OpenLoopRuns; run++)
+        {
+            var result = await OpenLoop.RunAsync(options.OpenLoopRate, options.OpenLoopDuration, options.WarmupDuration, async _ =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, onUrl);
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.AccessToken);
+                using var response = await http.SendAsync(request);
+                await response.Content.ReadAsByteArrayAsync();
+                return response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
+            });
+            fixedRate.Add(result);
+            context.Log($"PHI read fixed rate run {run + 1}: {result.AchievedRate:F0} req/s, p99 {result.P99Ms:F2} ms (service p99 {result.ServiceP99Ms:F2}, dispatch lag p99 {result.DispatchLagP99Ms:F2}), errors {result.Errors}");
+        }
+
+        var offRps = Stats.Median(pairs.Select(p => p.Off.RequestsPerSecond).ToList());
+        var firstError = fixedRate.FirstOrDefault(r => r.FirstError is not null)?.FirstError;
+        return
+        [
+            Measured("protected_p99_ms", fixedRate.Select(r => r.P99Ms).ToList(),
+                note: $"GET /api/patient-consents/{{id}} as a physician with an MFA session, open loop at {options.OpenLoopRate:F0} req/s, latency from the intended send time; " +
+                      $"p50 {Figure.Format(Stats.Median(fixedRate.Select(r => r.P50Ms).ToList()))} ms, service-time p99 {Figure.Format(Stats.Median(fixedRate.Select(r => r.ServiceP99Ms).ToList()))} ms, " +
+                      $"dispatch lag p99 {Figure.Format(Stats.Median(fixedRate.Select(r => r.DispatchLagP99Ms).ToList()))} ms" + (firstError is null ? "" : $"; first error: {firstError}")),
+            Measured("protected_errors", [fixedRate.Sum(r => r.Errors)]),
+            Measured("telemetry_ratio_phi", pairs.Select(p => p.On.RequestsPerSecond / p.Off.RequestsPerSecond).ToList(),
+                baseline: $"telemetry off {Figure.Format(offRps)} req/s",
+                note: $"wrk -c{BenchOptions.Connections} with the physician's bearer token, pairs alternating order; errors on/off: {pairs.Sum(p => p.On.Errors)}/{pairs.Sum(p => p.Off.Errors)}"),
+        ];
     }
 
     public static async Task<IReadOnlyList<string>> ApiPathsAsync(HttpClient http, string apiUrl)
     {
         var document = await http.GetFromJsonAsync<JsonElement>(apiUrl + "/openapi/v1.json");
         return document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+    }
+
+    private static async Task CheckReadableAsync(HttpClient http, string url, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"the PHI read answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
     }
 }
