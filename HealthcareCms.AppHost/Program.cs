@@ -13,20 +13,34 @@ if (Prerequisites.Check(hosting) is { } problem)
 
 var database = builder.AddCmsDatabase(hosting);
 
+// The gateway (api) signs the caller's identity for internal services with this key (CONTRACTS §5).
+var internalSigningKey = builder.AddParameter("internal-signing-key",
+    new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true);
+
 var policy = builder.AddProject<Projects.HealthcareCms_Policy>("policy")
-    .WithManagementEndpoint(port: 9102);
+    .WithManagementEndpoint(port: 9102)
+    .WithEnvironment("InternalIdentity__SigningKey", internalSigningKey);
 
 var workflows = builder.AddProject<Projects.HealthcareCms_Workflows>("workflows")
     .WithManagementEndpoint(port: 9103)
     .WithReference(database.ConnectionString)
     .WaitFor(database.Server);
 
+// PHI column encryption (AES-256-GCM, key derived with HKDF): the secret reaches the Api as key id "k1".
+var phiEncryptionKey = builder.AddParameter(
+    "phi-encryption-key", new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
+
 var api = builder.AddProject<Projects.HealthcareCms_Api>("api")
     .WithManagementEndpoint(port: 9101)
+    .WithEnvironment("Phi__Encryption__ActiveKeyId", "k1")
+    .WithEnvironment("Phi__Encryption__Keys__k1", phiEncryptionKey)
     .WithReference(database.ConnectionString)
     .WaitFor(database.Server)
     .WithReference(policy)
     .WithReference(workflows)
+    .WaitFor(workflows)
+    .WithEnvironment("InternalIdentity__SigningKey", internalSigningKey)
+    .WithIdentityParameters()
     .WithExternalHttpEndpoints();
 
 var prometheus = builder.AddPrometheus(hosting,

@@ -1,4 +1,5 @@
 using HealthcareCms.Policy.Decisions;
+using HealthcareCms.Policy.Policies;
 using HealthcareCms.Policy.Status;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,6 +16,7 @@ app.UseServiceDefaults();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapDecisionsApi();
+app.MapPoliciesApi();
 app.MapStatusApi();
 
 app.Run();

@@ -39,7 +39,6 @@ public static class ServiceDefaultsExtensions
         "System.Net.Http",
         "System.Runtime",
         "Npgsql",
-        "Yarp.ReverseProxy",
     ];
 
     /// <summary>Span attributes that could carry personal data (addresses, paths with ids, agents).</summary>

@@ -1,3 +1,4 @@
+using HealthcareCms.Workflows.Queue;
 using HealthcareCms.Workflows.Status;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -6,6 +7,8 @@ builder.AddServiceDefaults();
 builder.AddManagementEndpoint();
 builder.Services.AddOpenApi();
 builder.AddNpgsqlDataSource("cmsdb");
+builder.AddWorkflowSchema();
+builder.AddWorkflowPipeline();
 builder.AddWorkerStatus();
 
 var app = builder.Build();

@@ -8,8 +8,18 @@ public static class DatabaseExtensions
 
     public static IHostApplicationBuilder AddCmsDatabase(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDbContext<CmsDbContext>(ConnectionName, configureDbContextOptions: options =>
-            options.UseSnakeCaseNamingConvention());
+        // No retrying execution strategy: handlers use explicit transactions (the audit record commits with the
+        // change it audits); a failure surfaces as 503 and nothing is acknowledged.
+        builder.AddNpgsqlDbContext<CmsDbContext>(ConnectionName,
+            configureSettings: settings => settings.DisableRetry = true,
+            configureDbContextOptions: options => options.UseSnakeCaseNamingConvention());
+
+        builder.Services.AddSingleton<RepoMetrics>();
+        builder.Services.AddSingleton<RepoCommandInterceptor>();
+        builder.Services.AddSingleton<RepoConnectionInterceptor>();
+        builder.Services.ConfigureDbContext<CmsDbContext>((services, options) => options.AddInterceptors(
+            services.GetRequiredService<RepoCommandInterceptor>(), services.GetRequiredService<RepoConnectionInterceptor>()));
+        builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 
         builder.Services.AddSingleton<DatabaseMigrationState>();
         builder.Services.AddHealthChecks()

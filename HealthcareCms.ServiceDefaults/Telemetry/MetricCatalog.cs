@@ -18,6 +18,7 @@ public static class MetricCatalog
         public const string Repo = "HealthcareCms.Repo";
         public const string Workflows = "HealthcareCms.Workflows";
         public const string Wasm = "HealthcareCms.Wasm";
+        public const string Gateway = "HealthcareCms.Gateway";
         public const string ZeroTrust = "HealthcareCms.ZeroTrust";
 
         public const string Prefix = "HealthcareCms.";
@@ -51,14 +52,29 @@ public static class MetricCatalog
             "deny", "export", "anonymise", "grant", "revoke", "verify",
         ];
 
+        /// <summary>Policy deny reasons (the policy service's ReasonCodes.Deny); every code a decision can carry.</summary>
         public static readonly string[] DenialReasons =
         [
-            "unknown_resource_type", "account_disabled", "mfa_required", "role_not_permitted", "not_owner",
-            "untrusted_network", "unmanaged_device", "trust_score_below_threshold", "too_many_failed_logins",
-            "request_rate_exceeded", "session_too_old", "outside_business_hours", "invalid_request",
+            "unknown_resource_type", "account_disabled", "action_not_permitted", "role_not_permitted", "mfa_required",
+            "not_owner", "untrusted_network", "unmanaged_device", "outside_business_hours", "session_too_old",
+            "too_many_failed_logins", "request_rate_exceeded", "trust_score_below_threshold",
         ];
 
+        /// <summary>Policy allow reasons (no metric label; listed so the reason set is closed and documented).</summary>
+        public static readonly string[] AllowReasons = ["policy_satisfied"];
+
         public static readonly string[] EnforcementFailureReasons = ["timeout", "unavailable", "circuit_open", "invalid_response"];
+
+        /// <summary>The gateway's YARP routes.</summary>
+        public static readonly string[] GatewayRoutes = ["policy", "workflows"];
+
+        /// <summary>YARP's ForwarderError names, snake_case.</summary>
+        public static readonly string[] GatewayForwardErrors =
+        [
+            "request", "request_timed_out", "request_canceled", "request_body_canceled", "request_body_client",
+            "request_body_destination", "response_body_canceled", "response_body_client", "response_body_destination",
+            "response_headers", "no_available_destinations", "request_creation",
+        ];
 
         public static readonly string[] DbTables =
         [
@@ -168,6 +184,13 @@ public static class MetricCatalog
         Counter(Meters.ZeroTrust, "healthcare_cms.zero_trust.enforcement_failures",
             "Protected requests refused because no policy decision could be had (fail closed)",
             Tag("reason", Values.EnforcementFailureReasons)),
+
+        // Gateway (issue: policy service and enforcement; YARP's forwarder events, see the Api's GatewayMetrics)
+        Counter(Meters.Gateway, "healthcare_cms.gateway.forwarded_requests", "Requests the gateway forwarded, by route and the destination's status class",
+            Tag("route", Values.GatewayRoutes), Tag("status_class", "1xx", "2xx", "3xx", "4xx", "5xx")),
+        Counter(Meters.Gateway, "healthcare_cms.gateway.forward_failures", "Forwarding failures by route and YARP error",
+            Tag("route", Values.GatewayRoutes), Tag("error", Values.GatewayForwardErrors)),
+        Gauge(Meters.Gateway, "healthcare_cms.gateway.active_forwards", null, "Requests being forwarded right now"),
     ];
 
     public static readonly FrozenDictionary<string, MetricDefinition> ByName =

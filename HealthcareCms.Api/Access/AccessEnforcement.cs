@@ -1,0 +1,109 @@
+using HealthcareCms.Api.Audit;
+using HealthcareCms.Api.Identity;
+using HealthcareCms.ServiceDefaults.Correlation;
+
+namespace HealthcareCms.Api.Access;
+
+/// <summary>
+/// Turns a decision into the HTTP answer of a protected route: no authenticated subject → 401, denied → 403,
+/// no decision (fail closed) → 503 naming the reason, all as ProblemDetails. Every access is audited (when an
+/// <see cref="IAuditTrail"/> is registered) with the decision id.
+/// </summary>
+public static class AccessEnforcement
+{
+    /// <returns>null when the access is allowed; otherwise the problem to answer with.</returns>
+    public static async Task<IResult?> EnforceAsync(HttpContext context, AccessRequest request, CancellationToken cancellationToken)
+    {
+        if (context.User.Identity?.IsAuthenticated != true)
+        {
+            return TypedResults.Problem(title: "Authentication is required.", statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        var decider = context.RequestServices.GetRequiredService<IAccessDecider>();
+        var decision = await decider.DecideAsync(request, cancellationToken);
+        var outcome = decision.Allowed ? AuditOutcomes.Success : AuditOutcomes.Denied;
+        await AuditAsync(context, request, outcome, decision.DecisionId, cancellationToken);
+
+        if (decision.FailureReason is { } failure)
+        {
+            return TypedResults.Problem(
+                title: "No access decision could be had; the request is refused (fail closed).",
+                detail: $"The policy service did not decide: {failure}.",
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                extensions: new Dictionary<string, object?> { ["failureReason"] = failure });
+        }
+
+        if (!decision.Allowed)
+        {
+            return TypedResults.Problem(
+                title: "Access denied by policy.",
+                statusCode: StatusCodes.Status403Forbidden,
+                extensions: new Dictionary<string, object?> { ["decisionId"] = decision.DecisionId, ["reasons"] = decision.Reasons });
+        }
+
+        return null;
+    }
+
+    private static Task AuditAsync(HttpContext context, AccessRequest request, string outcome, string? decisionId, CancellationToken cancellationToken)
+    {
+        var audit = context.RequestServices.GetService<IAuditTrail>();
+        if (audit is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        var user = context.User;
+        return audit.RecordAsync(new AuditEntry(
+            AuditResourceType(request.ResourceType),
+            request.ResourceId,
+            AuditAction(request.Action),
+            outcome,
+            Guid.TryParse(user.FindFirst(CmsClaims.Subject)?.Value, out var userId) ? userId : null,
+            user.FindFirst(CmsClaims.Role)?.Value,
+            context.Connection.RemoteIpAddress?.ToString(),
+            RequestCorrelation.Current?.RequestId,
+            decisionId), cancellationToken);
+    }
+
+    /// <summary>The audit trail's resource type (MetricCatalog.Values.AuditResourceTypes) of a policy resource type.</summary>
+    public static string AuditResourceType(string resourceType) => resourceType switch
+    {
+        ResourceTypes.PostPublic or ResourceTypes.PostDraft => "post",
+        ResourceTypes.UserAdmin => "user",
+        ResourceTypes.PolicyAdmin => "policy",
+        ResourceTypes.WorkflowStatus => "workflow",
+        _ => resourceType,
+    };
+
+    /// <summary>The audit trail's action (MetricCatalog.Values.AuditActions) of a policy action.</summary>
+    public static string AuditAction(string action) => action switch
+    {
+        "list" => "read",
+        "write" => "update",
+        "revoke" or "complete" or "disable" => "update",
+        _ => action,
+    };
+}
+
+/// <summary>An endpoint filter that asks for a decision before the handler runs.</summary>
+public sealed class AccessEndpointFilter(string resourceType, string action) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var refusal = await AccessEnforcement.EnforceAsync(http, new AccessRequest(resourceType, action), http.RequestAborted);
+        return refusal ?? await next(context);
+    }
+}
+
+public static class AccessEndpointExtensions
+{
+    /// <summary>Protects a route (or group) that needs no per-object owner check: every request asks the
+    /// policy service for <paramref name="action"/> on <paramref name="resourceType"/> (one of <see cref="ResourceTypes"/>).</summary>
+    public static TBuilder RequireAccess<TBuilder>(this TBuilder builder, string resourceType, string action)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(new AccessEndpointFilter(resourceType, action))
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+}

@@ -1,0 +1,134 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Aspire.Hosting.ApplicationModel;
+using HealthcareCms.Api.Identity;
+using HealthcareCms.AppHost.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthcareCms.Tests.Infrastructure;
+
+/// <summary>A logged-in test user: an Api client carrying the bearer token, and what it took to get it.</summary>
+public sealed record TestSession(HttpClient Client, Guid UserId, string Email, string Password, string Role, TokenResponse Tokens, byte[]? TotpSecret);
+
+/// <summary>
+/// Logins for integration tests against the running AppHost. Credentials come from the AppHost's own
+/// parameters (read from its application model), never from literals. Each <see cref="LoginAsync"/> creates
+/// a fresh account of the role through the seeded admin, so tests never share (or lock out, or log out)
+/// each other's users; <c>withMfa</c> enrols TOTP and logs in with a computed code, giving a PHI-capable
+/// session for physician/dpo/admin. Every login comes from its own X-Forwarded-For test address, so the
+/// per-IP login limit is never shared between tests.
+/// </summary>
+public static class TestUsers
+{
+    public const string LoginPath = "/api/auth/login";
+
+    public static async Task<string> ParameterAsync(AppHostFixture fixture, string name)
+    {
+        var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>();
+        var parameter = model.Resources.OfType<ParameterResource>().Single(p => p.Name == name);
+        return await parameter.GetValueAsync(CancellationToken.None)
+            ?? throw new InvalidOperationException($"The AppHost parameter {name} has no value.");
+    }
+
+    /// <summary>An Api client with a fresh <paramref name="role"/> user's bearer token (CONTRACTS §1).</summary>
+    public static async Task<HttpClient> LoginAsync(AppHostFixture fixture, string role, bool withMfa = false) =>
+        (await CreateSessionAsync(fixture, role, withMfa)).Client;
+
+    /// <summary>The seeded admin (parameters <c>admin-email</c>/<c>admin-password</c>).</summary>
+    public static async Task<TestSession> AdminAsync(AppHostFixture fixture)
+    {
+        var email = await ParameterAsync(fixture, IdentityParameters.AdminEmail);
+        var password = await ParameterAsync(fixture, IdentityParameters.AdminPassword);
+        return await PasswordLoginAsync(fixture, email, password, Roles.Admin);
+    }
+
+    public static async Task<TestSession> CreateSessionAsync(AppHostFixture fixture, string role, bool withMfa = false)
+    {
+        var (email, password) = await CreateUserAsync(fixture, role);
+        var session = await PasswordLoginAsync(fixture, email, password, role);
+        if (!withMfa)
+        {
+            return session;
+        }
+
+        using var enroll = await session.Client.PostAsync("/api/auth/mfa/enroll", null);
+        enroll.EnsureSuccessStatusCode();
+        var enrollment = (await enroll.Content.ReadFromJsonAsync<MfaEnrollment>())!;
+        var secret = Base32.Decode(enrollment.Secret);
+        var step = Totp.StepAt(DateTimeOffset.UtcNow);
+        using var verify = await session.Client.PostAsJsonAsync("/api/auth/mfa/verify", new { code = Totp.Code(secret, step) });
+        verify.EnsureSuccessStatusCode();
+        session.Client.Dispose();
+
+        // A code is accepted once: the login uses the next step's code (inside the ±1 step window).
+        var tokens = await LoginForTokensAsync(fixture, email, password, Totp.Code(secret, step + 1));
+        return Session(fixture, tokens, email, password, role, secret);
+    }
+
+    /// <summary>Creates an account through the seeded admin; returns its email and a random password.</summary>
+    public static async Task<(string Email, string Password)> CreateUserAsync(AppHostFixture fixture, string role, string? email = null)
+    {
+        var admin = await AdminAsync(fixture);
+        using var _ = admin.Client;
+        email ??= $"{role}-{Guid.NewGuid():N}@tests.healthcare-cms.local";
+        var password = NewPassword();
+        var physician = role == Roles.Physician;
+        using var created = await admin.Client.PostAsJsonAsync("/api/users", new
+        {
+            email,
+            password,
+            displayName = $"Test {role}",
+            role,
+            crm = physician ? "654321" : null,
+            uf = physician ? "RJ" : null,
+        });
+        if (created.StatusCode != HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"Creating a {role} test user answered {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
+        }
+
+        return (email, password);
+    }
+
+    public static async Task<TestSession> PasswordLoginAsync(AppHostFixture fixture, string email, string password, string role) =>
+        Session(fixture, await LoginForTokensAsync(fixture, email, password, totp: null), email, password, role, null);
+
+    public static async Task<TokenResponse> LoginForTokensAsync(AppHostFixture fixture, string email, string password, string? totp)
+    {
+        using var client = AnonymousClient(fixture);
+        using var response = await client.PostAsJsonAsync(LoginPath, new { email, password, totp });
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"Login answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        return (await response.Content.ReadFromJsonAsync<TokenResponse>())!;
+    }
+
+    /// <summary>An Api client that looks like a distinct client address (X-Forwarded-For from loopback is trusted).</summary>
+    public static HttpClient AnonymousClient(AppHostFixture fixture, string? clientAddress = null)
+    {
+        var client = fixture.CreateClient("api");
+        client.DefaultRequestHeaders.Add("X-Forwarded-For", clientAddress ?? RandomTestAddress());
+        return client;
+    }
+
+    /// <summary>An address in 198.18.0.0/15 (RFC 2544 benchmarking range).</summary>
+    public static string RandomTestAddress() =>
+        $"198.{RandomNumberGenerator.GetInt32(18, 20)}.{RandomNumberGenerator.GetInt32(0, 256)}.{RandomNumberGenerator.GetInt32(1, 255)}";
+
+    public static string NewPassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
+
+    public static HttpClient WithBearer(HttpClient client, string accessToken)
+    {
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        return client;
+    }
+
+    private static TestSession Session(AppHostFixture fixture, TokenResponse tokens, string email, string password, string role, byte[]? secret)
+    {
+        var client = WithBearer(AnonymousClient(fixture), tokens.AccessToken);
+        var subject = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.AccessToken).Subject;
+        return new TestSession(client, Guid.Parse(subject), email, password, role, tokens, secret);
+    }
+}

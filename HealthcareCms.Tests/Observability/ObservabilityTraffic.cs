@@ -1,0 +1,116 @@
+using System.Text.Json;
+using HealthcareCms.Tests.Infrastructure;
+
+namespace HealthcareCms.Tests.Observability;
+
+/// <summary>
+/// The traffic run the observability tests evaluate against: every public endpoint the services have in
+/// this branch, plus requests carrying personal data (an email, a CPF, a CNS, a phone number, a UUID) in
+/// paths, query strings and headers, which must never surface in any label. Runs once per fixture, then
+/// waits until Prometheus has scraped it and evaluated the SLO rules on it.
+/// </summary>
+public static class ObservabilityTraffic
+{
+    public const string Email = "maria.silva@example.com";
+    public const string Cpf = "123.456.789-09";
+    public const string CpfDigits = "12345678909";
+    public const string Cns = "898001160789013";
+    public const string Phone = "+55 11 91234-5678";
+    public const string Uuid = "0f8fad5b-d9cb-469f-a165-70867728950e";
+
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static AppHostFixture? _done;
+
+    public static async Task EnsureAsync(AppHostFixture fixture)
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            if (_done == fixture)
+            {
+                return;
+            }
+
+            await RunAsync(fixture);
+            await WaitForPrometheusAsync(fixture);
+            _done = fixture;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private static async Task RunAsync(AppHostFixture fixture)
+    {
+        using var api = fixture.CreateClient("api");
+        using var policy = fixture.CreateClient("policy");
+        using var workflows = fixture.CreateClient("workflows");
+        string[] apiPaths =
+        [
+            "/api/status", "/api/posts", "/api/posts?page=2&pageSize=5",
+            $"/api/posts?author={Uri.EscapeDataString(Email)}&cpf={Cpf}&cns={Cns}",
+            $"/api/posts/{Uuid}", $"/api/patients/{CpfDigits}", $"/api/users/{Uri.EscapeDataString(Email)}",
+        ];
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var path in apiPaths)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, path);
+                request.Headers.TryAddWithoutValidation("x-request-id", Email);
+                request.Headers.TryAddWithoutValidation("x-healthcare-trace-id", CpfDigits);
+                request.Headers.TryAddWithoutValidation("User-Agent", $"tester {Phone}");
+                (await api.SendAsync(request)).Dispose();
+            }
+
+            (await policy.GetAsync("/v1/status")).Dispose();
+            (await policy.PostAsJsonAsync("/v1/decisions", new { subject = new { email = Email, cpf = Cpf } })).Dispose();
+            (await workflows.GetAsync("/status")).Dispose();
+            (await workflows.GetAsync($"/status/{Uuid}")).Dispose();
+        }
+    }
+
+    /// <summary>Until every job is up and the availability SLO rules have seen the api's requests.</summary>
+    private static async Task WaitForPrometheusAsync(AppHostFixture fixture)
+    {
+        using var prometheus = fixture.CreateClient("prometheus");
+        string[] ready =
+        [
+            "count(up{job=~\"api|policy|workflows\"} == 1) == 3",
+            "sum(rate(http_server_request_duration_seconds_count{job=\"api\"}[1m])) > 0",
+            "slo:sli_events:rate5m{slo=\"availability\"} > 0",
+            "slo:burn_rate:rate30d{slo=\"latency\"}",
+        ];
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        foreach (var query in ready)
+        {
+            while ((await PrometheusQuery.RunAsync(prometheus, query)).Series.Count == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"Prometheus never answered '{query}' with data");
+                await Task.Delay(500);
+            }
+        }
+    }
+}
+
+/// <summary>An instant query against the real Prometheus: result series or the error it reported.</summary>
+public sealed record PrometheusQueryResult(IReadOnlyList<JsonElement> Series, string? ErrorType, string? Error);
+
+public static class PrometheusQuery
+{
+    public static async Task<PrometheusQueryResult> RunAsync(HttpClient prometheus, string query)
+    {
+        using var response = await prometheus.PostAsync("/api/v1/query", new FormUrlEncodedContent([new("query", query)]));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        if (body.GetProperty("status").GetString() != "success")
+        {
+            return new PrometheusQueryResult([], body.GetProperty("errorType").GetString(), body.GetProperty("error").GetString());
+        }
+
+        var data = body.GetProperty("data");
+        var result = data.GetProperty("result");
+        return data.GetProperty("resultType").GetString() is "scalar" or "string"
+            ? new PrometheusQueryResult([result], null, null)
+            : new PrometheusQueryResult([.. result.EnumerateArray()], null, null);
+    }
+}
