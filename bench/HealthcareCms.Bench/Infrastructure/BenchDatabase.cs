@@ -42,7 +42,7 @@ public sealed class BenchDatabase : IAsyncDisposable
             SELECT gen_random_uuid(),
                    'Benchmark post ' || g,
                    repeat('Orientação de saúde para pacientes: hidratação, sono e consultas regulares. ', 20),
-                   (ARRAY['cardiology','dermatology','pediatrics','nutrition'])[1 + g % 4],
+                   (ARRAY['cardiology','dermatology','pediatrics','general'])[1 + g % 4],
                    CASE WHEN g <= @published THEN 'published' ELSE 'draft' END,
                    gen_random_uuid(), 1,
                    now() - g * interval '1 hour', now() - g * interval '1 hour',

@@ -80,7 +80,7 @@ public sealed class ServiceSet : IAsyncDisposable
             environment["services__workflows__http__0"] = workflowsUrl;
         }
 
-        foreach (var (key, value) in SharedSecrets.Environment)
+        foreach (var (key, value) in ServiceSettings.Environment)
         {
             environment[key] = value;
         }
@@ -101,8 +101,12 @@ public sealed class ServiceSet : IAsyncDisposable
     }
 }
 
-/// <summary>Secrets the launched services share (generated per run; never the development ones).</summary>
-public static class SharedSecrets
+/// <summary>
+/// Settings of the launched services: secrets generated per run (never the development ones), the seeded
+/// admin, and a login rate limit high enough for the harness to sign in the protected path's many physicians
+/// from one address (it only affects that setup, not any measured request).
+/// </summary>
+public static class ServiceSettings
 {
     public static string JwtSigningKey { get; } = Secret(48);
 
@@ -118,6 +122,7 @@ public static class SharedSecrets
         ["InternalIdentity__SigningKey"] = Secret(48),
         ["Phi__Encryption__ActiveKeyId"] = "k1",
         ["Phi__Encryption__Keys__k1"] = Secret(48),
+        ["Identity__LoginRateLimit__PermitLimit"] = "100000",
     };
 
     private static string Secret(int length) =>

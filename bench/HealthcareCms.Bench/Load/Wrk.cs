@@ -17,7 +17,7 @@ public static partial class Wrk
     public static bool IsInstalled() => File.Exists("/usr/bin/wrk") || File.Exists("/usr/local/bin/wrk");
 
     public static async Task<WrkResult> RunAsync(
-        string url, TimeSpan duration, int connections = 50, int threads = 2, IReadOnlyDictionary<string, string>? headers = null)
+        string url, TimeSpan duration, int connections = 50, int threads = 2, string? script = null)
     {
         var startInfo = new ProcessStartInfo("wrk")
         {
@@ -37,10 +37,10 @@ public static partial class Wrk
             startInfo.ArgumentList.Add(arg);
         }
 
-        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        if (script is not null)
         {
-            startInfo.ArgumentList.Add("-H");
-            startInfo.ArgumentList.Add($"{name}: {value}");
+            startInfo.ArgumentList.Add("-s");
+            startInfo.ArgumentList.Add(script);
         }
 
         startInfo.ArgumentList.Add(url);

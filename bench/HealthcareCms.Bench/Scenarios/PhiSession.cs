@@ -1,16 +1,32 @@
 using System.Buffers.Binary;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 
 namespace HealthcareCms.Bench.Scenarios;
 
+/// <summary>One physician with an MFA session on a managed device, and the patient consent they own.</summary>
+public sealed record PhiReader(string AccessToken, string ConsentPath, string DeviceId)
+{
+    public const string DeviceIdHeader = "x-device-id";
+    public const string DeviceManagedHeader = "x-device-managed";
+
+    public void Authorize(HttpRequestMessage request)
+    {
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AccessToken);
+        request.Headers.Add(DeviceIdHeader, DeviceId);
+        request.Headers.Add(DeviceManagedHeader, "true");
+    }
+}
+
 /// <summary>
-/// Sets up a real PHI reader through the Api's public endpoints: the seeded admin creates a physician, the
-/// physician enrols and verifies TOTP, logs in with a code (an MFA session, PHI-capable), writes a post and
-/// records a patient consent on it. The load then reads that consent with the physician's access token.
+/// Sets up real PHI readers through the Api's public endpoints: the seeded admin creates each physician, who
+/// enrols and verifies TOTP, logs in with a code (an MFA session, PHI-capable), writes a post and records a
+/// patient consent on it. The zero-trust policy refuses one subject more than 600 requests a minute, so the
+/// fixed-rate load is spread over enough physicians to stay a normal per-user rate.
 /// </summary>
-public sealed record PhiSession(string AccessToken, string ConsentPath)
+public static class PhiSession
 {
     public static readonly string[] RequiredRoutes =
     [
@@ -18,12 +34,31 @@ public sealed record PhiSession(string AccessToken, string ConsentPath)
         "/api/posts/{id}/patient-consents", "/api/patient-consents/{id}",
     ];
 
-    public static async Task<PhiSession> CreateAsync(HttpClient http, string apiUrl, string adminEmail, string adminPassword)
+    public static async Task<IReadOnlyList<PhiReader>> CreateReadersAsync(
+        HttpClient http, string apiUrl, int count, string adminEmail, string adminPassword)
     {
-        var admin = await LoginAsync(http, apiUrl, adminEmail, adminPassword, totp: null);
+        var admin = await LoginAsync(http, apiUrl, adminEmail, adminPassword, totp: null, "bench-admin-device");
+        using var gate = new SemaphoreSlim(4);
+        var readers = await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                return await CreateReaderAsync(http, apiUrl, admin, $"bench-device-{i}");
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        return readers;
+    }
+
+    private static async Task<PhiReader> CreateReaderAsync(HttpClient http, string apiUrl, string admin, string device)
+    {
         var email = $"bench-physician-{Guid.NewGuid():N}@bench.healthcare-cms.local";
         var password = StrongPassword();
-        await SendAsync(http, HttpMethod.Post, apiUrl + "/api/users", admin, new
+        await SendAsync(http, HttpMethod.Post, apiUrl + "/api/users", admin, device, new
         {
             email,
             password,
@@ -34,41 +69,61 @@ public sealed record PhiSession(string AccessToken, string ConsentPath)
             specialty = "Cardiologia",
         });
 
-        var physician = await LoginAsync(http, apiUrl, email, password, totp: null);
-        var enrollment = await SendAsync(http, HttpMethod.Post, apiUrl + "/api/auth/mfa/enroll", physician, null);
+        var physician = await LoginAsync(http, apiUrl, email, password, totp: null, device);
+        var enrollment = await SendAsync(http, HttpMethod.Post, apiUrl + "/api/auth/mfa/enroll", physician, device, null);
         var secret = Base32Decode(enrollment.GetProperty("secret").GetString()!);
         var step = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30;
-        await SendAsync(http, HttpMethod.Post, apiUrl + "/api/auth/mfa/verify", physician, new { code = TotpCode(secret, step) });
+        await SendAsync(http, HttpMethod.Post, apiUrl + "/api/auth/mfa/verify", physician, device, new { code = TotpCode(secret, step) });
         // A code is accepted once: log in with the next step's (one step of drift is allowed).
-        var mfa = await LoginAsync(http, apiUrl, email, password, TotpCode(secret, step + 1));
+        var mfa = await LoginAsync(http, apiUrl, email, password, TotpCode(secret, step + 1), device);
 
-        var post = await SendAsync(http, HttpMethod.Post, apiUrl + "/api/posts", mfa, new
+        var post = await SendAsync(http, HttpMethod.Post, apiUrl + "/api/posts", mfa, device, new
         {
             title = "Relato de caso: hidratação em idosos",
             body = "Paciente idosa com desidratação leve; orientações de ingestão hídrica. Conteúdo de benchmark.",
             medicalCategory = "general",
         });
         var postId = post.GetProperty("id").GetString();
-        var consent = await SendAsync(http, HttpMethod.Post, $"{apiUrl}/api/posts/{postId}/patient-consents", mfa, new
+        var consent = await SendAsync(http, HttpMethod.Post, $"{apiUrl}/api/posts/{postId}/patient-consents", mfa, device, new
         {
             patientName = "Maria Benchmark",
             cpf = "52998224725",
             birthDate = "1950-05-10",
             scope = "case_report",
         });
-        return new PhiSession(mfa, $"/api/patient-consents/{consent.GetProperty("id").GetString()}");
+        return new PhiReader(mfa, $"/api/patient-consents/{consent.GetProperty("id").GetString()}", device);
+    }
+
+    /// <summary>A wrk Lua script sending each request as the next reader (token, device headers, own consent).</summary>
+    public static string WrkScript(IReadOnlyList<PhiReader> readers)
+    {
+        var lua = new StringBuilder();
+        lua.AppendLine("local readers = {");
+        foreach (var reader in readers)
+        {
+            lua.AppendLine($"  {{ path = \"{reader.ConsentPath}\", token = \"{reader.AccessToken}\", device = \"{reader.DeviceId}\" }},");
+        }
+
+        lua.AppendLine("}");
+        lua.AppendLine("local i = 0");
+        lua.AppendLine("request = function()");
+        lua.AppendLine("  i = i + 1");
+        lua.AppendLine("  local r = readers[(i % #readers) + 1]");
+        lua.AppendLine($"  return wrk.format(\"GET\", r.path, {{ [\"Authorization\"] = \"Bearer \" .. r.token, [\"{PhiReader.DeviceIdHeader}\"] = r.device, [\"{PhiReader.DeviceManagedHeader}\"] = \"true\" }})");
+        lua.AppendLine("end");
+        return lua.ToString();
     }
 
     public static string StrongPassword() =>
         "Bench-" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('/', 'x').Replace('+', 'y') + "-9a";
 
-    private static async Task<string> LoginAsync(HttpClient http, string apiUrl, string email, string password, string? totp)
+    private static async Task<string> LoginAsync(HttpClient http, string apiUrl, string email, string password, string? totp, string device)
     {
-        var tokens = await SendAsync(http, HttpMethod.Post, apiUrl + "/api/auth/login", null, new { email, password, totp });
+        var tokens = await SendAsync(http, HttpMethod.Post, apiUrl + "/api/auth/login", null, device, new { email, password, totp });
         return tokens.GetProperty("accessToken").GetString()!;
     }
 
-    private static async Task<JsonElement> SendAsync(HttpClient http, HttpMethod method, string url, string? token, object? body)
+    private static async Task<JsonElement> SendAsync(HttpClient http, HttpMethod method, string url, string? token, string device, object? body)
     {
         using var request = new HttpRequestMessage(method, url);
         if (token is not null)
@@ -76,6 +131,8 @@ public sealed record PhiSession(string AccessToken, string ConsentPath)
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
+        request.Headers.Add(PhiReader.DeviceIdHeader, device);
+        request.Headers.Add(PhiReader.DeviceManagedHeader, "true");
         if (body is not null)
         {
             request.Content = JsonContent.Create(body);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using HealthcareCms.Bench.Load;
 using HealthcareCms.Bench.Reporting;
 using HealthcareCms.Policy.Decisions;
+using HealthcareCms.Policy.Policies;
 
 namespace HealthcareCms.Bench.Scenarios;
 
@@ -22,11 +23,17 @@ public sealed class PolicyScenario : Scenario
         new("policy_roundtrip_errors", "policy: round-trip errors", "count", [], Target.Max(0, "0")),
     ];
 
-    public static DecisionRequest SampleRequest() => new(
-        new DecisionSubject(Guid.NewGuid().ToString(), "active", ["physician"], ["pwd", "mfa", "otp"], SessionAgeSeconds: 300, RecentFailedLogins: 0),
-        new DecisionResource("patient_consent", Guid.NewGuid().ToString(), Guid.NewGuid().ToString()),
-        "read",
-        new DecisionContext("10.0.0.10", "bench-device", DeviceManaged: true, DateTimeOffset.UtcNow, RequestRatePerMinute: 12));
+    /// <summary>A physician with an MFA session on a managed device reading a patient consent: their own
+    /// (allowed by the shipped policy) or a colleague's (denied: not the owner).</summary>
+    public static DecisionRequest SampleRequest(bool owner = true)
+    {
+        var subject = Guid.NewGuid().ToString();
+        return new DecisionRequest(
+            new DecisionSubject(subject, "active", ["physician"], ["pwd", "mfa", "otp"], SessionAgeSeconds: 300, RecentFailedLogins: 0),
+            new DecisionResource("patient_consent", Guid.NewGuid().ToString(), owner ? subject : Guid.NewGuid().ToString()),
+            "read",
+            new DecisionContext("10.0.0.10", "bench-device", DeviceManaged: true, new DateTimeOffset(2026, 11, 24, 14, 0, 0, TimeSpan.Zero), RequestRatePerMinute: 12));
+    }
 
     public override async Task<IReadOnlyList<Figure>> RunAsync(BenchContext context)
     {
@@ -59,7 +66,7 @@ public sealed class PolicyScenario : Scenario
         return
         [
             Measured("policy_eval_p99_us", evaluations.Select(e => e.P99).ToList(),
-                note: $"{options.PolicyEvaluations:N0} evaluations per run after warm-up, each timed; p50 {Figure.Format(Stats.Median(evaluations.Select(e => e.P50).ToList()))} µs"),
+                note: $"PolicyEngine.Decide with the shipped policy.json (evaluation, decision id, metrics, decision log; no exporter attached), allow and deny alternating, {options.PolicyEvaluations:N0} calls per run after 20,000 warm-up calls, each timed; p50 {Figure.Format(Stats.Median(evaluations.Select(e => e.P50).ToList()))} µs"),
             Measured("policy_roundtrip_p99_ms", roundTrips.Select(r => r.P99Ms).ToList(),
                 note: $"open loop at {options.OpenLoopRate:F0} req/s from the harness to the policy service (the hop the Api makes), latency from the intended send time; " +
                       $"p50 {Figure.Format(Stats.Median(roundTrips.Select(r => r.P50Ms).ToList()))} ms, dispatch lag p99 {Figure.Format(Stats.Median(roundTrips.Select(r => r.DispatchLagP99Ms).ToList()))} ms" +
@@ -68,14 +75,37 @@ public sealed class PolicyScenario : Scenario
         ];
     }
 
-    /// <summary>Times each evaluation with the high-resolution clock; returns (p50, p99) in microseconds.</summary>
+    /// <summary>
+    /// The policy service's own engine (<see cref="PolicyEngine.Decide"/>: trust evaluation, decision id, metrics,
+    /// decision log) with its shipped <c>policies/policy.json</c>, built from its own registrations. Each call is
+    /// timed with the high-resolution clock; returns (p50, p99) in microseconds.
+    /// </summary>
     public static (double P50, double P99) EvaluateInProcess(int count)
     {
-        var engine = new PolicyEngine();
-        var requests = Enumerable.Range(0, 64).Select(_ => SampleRequest()).ToArray();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Production });
+        builder.Configuration[$"{PolicyOptions.Section}:{nameof(PolicyOptions.Directory)}"] =
+            Path.Combine(Infrastructure.BenchPaths.Root, "HealthcareCms.Policy", "policies");
+        builder.Configuration["InternalIdentity:SigningKey"] = Infrastructure.ServiceSettings.Environment["InternalIdentity__SigningKey"];
+        builder.Services.AddLogging();
+        builder.Services.AddMetrics();
+        builder.AddPolicyDecisions();
+        using var host = builder.Build();
+        var store = host.Services.GetRequiredService<PolicyStore>();
+        if (store.Reload().Policy is null || !store.IsLoaded)
+        {
+            throw new InvalidOperationException($"policy.json did not load: {string.Join("; ", store.LastErrors)}");
+        }
+
+        var engine = host.Services.GetRequiredService<PolicyEngine>();
+        var requests = Enumerable.Range(0, 64).Select(i => SampleRequest(owner: i % 2 == 0)).ToArray();
+        if (engine.Decide(requests[0]).Decision != "allow" || engine.Decide(requests[1]).Decision != "deny")
+        {
+            throw new InvalidOperationException("the sample requests do not give one allow and one deny with the shipped policy");
+        }
+
         for (var i = 0; i < 20_000; i++)
         {
-            engine.Evaluate(requests[i % requests.Length]);
+            engine.Decide(requests[i % requests.Length]);
         }
 
         var samples = new double[count];
@@ -83,7 +113,7 @@ public sealed class PolicyScenario : Scenario
         for (var i = 0; i < count; i++)
         {
             var started = Stopwatch.GetTimestamp();
-            engine.Evaluate(requests[i % requests.Length]);
+            engine.Decide(requests[i % requests.Length]);
             samples[i] = (Stopwatch.GetTimestamp() - started) * toMicroseconds;
         }
 

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using HealthcareCms.Bench.Infrastructure;
 using HealthcareCms.Bench.Load;
@@ -14,6 +13,9 @@ namespace HealthcareCms.Bench.Scenarios;
 /// </summary>
 public sealed class ProtectedScenario : Scenario
 {
+    /// <summary>Requests per second per physician: 480 a minute, under the policy's 600-a-minute ceiling.</summary>
+    public const double PerReaderRate = 8;
+
     public override string Name => "protected";
 
     public override IReadOnlyList<Figure> Declare() =>
@@ -34,16 +36,20 @@ public sealed class ProtectedScenario : Scenario
                                "the fixed-rate generator it needs is in place (see policy_roundtrip_p99_ms)");
         }
 
-        var session = await PhiSession.CreateAsync(context.Http, services.Api.PublicUrl, SharedSecrets.AdminEmail, SharedSecrets.AdminPassword);
-        var headers = new Dictionary<string, string> { ["Authorization"] = $"Bearer {session.AccessToken}" };
         var options = context.Options;
-        var onUrl = services.Api.PublicUrl + session.ConsentPath;
-        var offUrl = services.ApiWithoutTelemetry.PublicUrl + session.ConsentPath;
-        await CheckReadableAsync(context.Http, onUrl, session.AccessToken);
+        var readerCount = (int)Math.Ceiling(options.OpenLoopRate / PerReaderRate);
+        var readers = await PhiSession.CreateReadersAsync(context.Http, services.Api.PublicUrl, readerCount, ServiceSettings.AdminEmail, ServiceSettings.AdminPassword);
+        context.Log($"PHI readers ready: {readers.Count} physicians with MFA sessions, each with a consent");
+        var script = Path.Combine(BenchPaths.WorkDirectory, "phi-readers.lua");
+        await File.WriteAllTextAsync(script, PhiSession.WrkScript(readers));
+        await CheckReadableAsync(context.Http, services.Api.PublicUrl, readers[0]);
+        await CheckReadableAsync(context.Http, services.ApiWithoutTelemetry.PublicUrl, readers[0]);
 
+        var onUrl = services.Api.PublicUrl + "/";
+        var offUrl = services.ApiWithoutTelemetry.PublicUrl + "/";
         foreach (var url in new[] { onUrl, offUrl })
         {
-            await Wrk.RunAsync(url, options.WarmupDuration, BenchOptions.Connections, headers: headers);
+            await Wrk.RunAsync(url, options.WarmupDuration, BenchOptions.Connections, script: script);
         }
 
         var pairs = new List<(WrkResult On, WrkResult Off)>();
@@ -52,13 +58,13 @@ public sealed class ProtectedScenario : Scenario
             WrkResult on, off;
             if (round % 2 == 0)
             {
-                on = await Wrk.RunAsync(onUrl, options.WrkDuration, BenchOptions.Connections, headers: headers);
-                off = await Wrk.RunAsync(offUrl, options.WrkDuration, BenchOptions.Connections, headers: headers);
+                on = await Wrk.RunAsync(onUrl, options.WrkDuration, BenchOptions.Connections, script: script);
+                off = await Wrk.RunAsync(offUrl, options.WrkDuration, BenchOptions.Connections, script: script);
             }
             else
             {
-                off = await Wrk.RunAsync(offUrl, options.WrkDuration, BenchOptions.Connections, headers: headers);
-                on = await Wrk.RunAsync(onUrl, options.WrkDuration, BenchOptions.Connections, headers: headers);
+                off = await Wrk.RunAsync(offUrl, options.WrkDuration, BenchOptions.Connections, script: script);
+                on = await Wrk.RunAsync(onUrl, options.WrkDuration, BenchOptions.Connections, script: script);
             }
 
             pairs.Add((on, off));
@@ -69,10 +75,11 @@ public sealed class ProtectedScenario : Scenario
         var fixedRate = new List<OpenLoopResult>();
         for (var run = 0; run < options.OpenLoopRuns; run++)
         {
-            var result = await OpenLoop.RunAsync(options.OpenLoopRate, options.OpenLoopDuration, options.WarmupDuration, async _ =>
+            var result = await OpenLoop.RunAsync(options.OpenLoopRate, options.OpenLoopDuration, options.WarmupDuration, async i =>
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, onUrl);
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.AccessToken);
+                var reader = readers[(int)(i % readers.Count)];
+                using var request = new HttpRequestMessage(HttpMethod.Get, services.Api.PublicUrl + reader.ConsentPath);
+                reader.Authorize(request);
                 using var response = await http.SendAsync(request);
                 await response.Content.ReadAsByteArrayAsync();
                 return response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
@@ -86,13 +93,13 @@ public sealed class ProtectedScenario : Scenario
         return
         [
             Measured("protected_p99_ms", fixedRate.Select(r => r.P99Ms).ToList(),
-                note: $"GET /api/patient-consents/{{id}} as a physician with an MFA session, open loop at {options.OpenLoopRate:F0} req/s, latency from the intended send time; " +
+                note: $"GET /api/patient-consents/{{id}} by {readers.Count} physicians (MFA sessions, managed devices, {PerReaderRate:F0} req/s each: the policy denies a subject above 600/min), open loop at {options.OpenLoopRate:F0} req/s, latency from the intended send time; " +
                       $"p50 {Figure.Format(Stats.Median(fixedRate.Select(r => r.P50Ms).ToList()))} ms, service-time p99 {Figure.Format(Stats.Median(fixedRate.Select(r => r.ServiceP99Ms).ToList()))} ms, " +
                       $"dispatch lag p99 {Figure.Format(Stats.Median(fixedRate.Select(r => r.DispatchLagP99Ms).ToList()))} ms" + (firstError is null ? "" : $"; first error: {firstError}")),
             Measured("protected_errors", [fixedRate.Sum(r => r.Errors)]),
             Measured("telemetry_ratio_phi", pairs.Select(p => p.On.RequestsPerSecond / p.Off.RequestsPerSecond).ToList(),
                 baseline: $"telemetry off {Figure.Format(offRps)} req/s",
-                note: $"wrk -c{BenchOptions.Connections} with the physician's bearer token, pairs alternating order; errors on/off: {pairs.Sum(p => p.On.Errors)}/{pairs.Sum(p => p.Off.Errors)}"),
+                note: $"wrk -c{BenchOptions.Connections}, each request as the next of the {readers.Count} physicians (Lua script), pairs alternating order; non-2xx + socket errors on/off: {pairs.Sum(p => p.On.Errors)}/{pairs.Sum(p => p.Off.Errors)}"),
         ];
     }
 
@@ -102,10 +109,10 @@ public sealed class ProtectedScenario : Scenario
         return document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
     }
 
-    private static async Task CheckReadableAsync(HttpClient http, string url, string token)
+    private static async Task CheckReadableAsync(HttpClient http, string apiUrl, PhiReader reader)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var request = new HttpRequestMessage(HttpMethod.Get, apiUrl + reader.ConsentPath);
+        reader.Authorize(request);
         using var response = await http.SendAsync(request);
         if (!response.IsSuccessStatusCode)
         {

@@ -48,7 +48,4 @@ public abstract class Scenario
             Note = note,
             NotMeasuredReason = null,
         };
-
-    protected Figure Unavailable(string key, string reason) =>
-        Declare().Single(f => f.Key == key) with { NotMeasuredReason = reason };
 }

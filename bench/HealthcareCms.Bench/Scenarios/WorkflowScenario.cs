@@ -19,21 +19,27 @@ public sealed class WorkflowScenario : Scenario
     [
         new("workflow_posts_per_s", "workflows: posts through all stages per second", "posts/s", [], Target.Min(300, "≥ 300 posts/s")),
         new("workflow_p99_s", "workflows: submit-to-result p99 at 50 posts/s", "s", [], Target.Max(2, "≤ 2 s")),
-        new("wasm_call_us", "workflows: WASM plugin call overhead", "µs", [], Target.Max(20, "≤ 20 µs")),
+        new("wasm_call_us", "workflows: WASM plugin call overhead (p50)", "µs", [], Target.Max(20, "≤ 20 µs")),
     ];
 
     public override async Task<IReadOnlyList<Figure>> RunAsync(BenchContext context)
     {
+        var wasmRuns = Enumerable.Range(0, 3).Select(_ => WasmCalls.Measure(context.Options.Mode == BenchMode.Full ? 20_000 : 2_000)).ToList();
+        var wasm = Measured("wasm_call_us", wasmRuns.Select(r => r.NoOpP50Us).ToList(),
+            note: "per call through the workflows area's WasmSandbox.Invoke (fresh store + instance, fuel, epoch deadline, result checks) " +
+                  $"with a plugin doing no work: p99 {Figure.Format(Stats.Median(wasmRuns.Select(r => r.NoOpP99Us).ToList()))} µs; " +
+                  $"the shipped reading_level plugin on a 300-character body takes {Figure.Format(Stats.Median(wasmRuns.Select(r => r.ReadingLevelP50Us).ToList()))} µs per call (p50)");
+
         var database = context.Database ?? throw new InvalidOperationException("no bench database");
         if (await database.ScalarAsync("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'workflow' AND table_name = 'jobs'") == 0)
         {
-            return NotMeasured("the workflow worker in this build has no workflow.jobs table (the workflows branch is not merged yet)");
+            return [.. NotMeasured("the workflow worker in this build has no workflow.jobs table").Where(f => f.Key != wasm.Key), wasm];
         }
 
         var probe = await SubmitAsync(database.ConnectionString, 1);
         if (await WaitForCompletionAsync(database.ConnectionString, probe, TimeSpan.FromSeconds(30)) is null)
         {
-            return NotMeasured("the workflow worker in this build does not complete jobs (a probe job stayed pending for 30 s)");
+            return [.. NotMeasured("the workflow worker in this build does not complete jobs (a probe job stayed pending for 30 s)").Where(f => f.Key != wasm.Key), wasm];
         }
 
         var batch = context.Options.Mode == BenchMode.Full ? 1000 : 50;
@@ -72,7 +78,7 @@ public sealed class WorkflowScenario : Scenario
         [
             Measured("workflow_posts_per_s", throughput, note: $"batches of {batch} jobs inserted at once, first created_at to last completed_at; {note}"),
             Measured("workflow_p99_s", latencies, note: "created_at → completed_at per job, 50 jobs/s submitted open-loop"),
-            Unavailable("wasm_call_us", "the workflows branch's WASM host is not referenced by this harness yet"),
+            wasm,
         ];
     }
 
@@ -91,13 +97,13 @@ public sealed class WorkflowScenario : Scenario
                 version = 1,
                 title = "Hidratação no verão",
                 body = "Beba água regularmente. Procure seu médico em caso de sintomas persistentes. Estudo publicado em 2024 (doi:10.1000/bench).",
-                medicalCategory = "nutrition",
+                medicalCategory = "general",
                 author = new { displayName = "Dra. Bench", crm = "123456", uf = "SP", rqe = "7890", specialty = "nutrologia" },
                 patientConsentIds = Array.Empty<Guid>(),
             });
             var command = new NpgsqlBatchCommand("""
                 INSERT INTO workflow.jobs (id, post_id, post_version, payload, medical_category, state, available_at, created_at)
-                VALUES ($1, $2, 1, $3, 'nutrition', 'pending', now(), now())
+                VALUES ($1, $2, 1, $3, 'general', 'pending', now(), now())
                 """);
             command.Parameters.Add(new NpgsqlParameter { Value = id });
             command.Parameters.Add(new NpgsqlParameter { Value = postId });
