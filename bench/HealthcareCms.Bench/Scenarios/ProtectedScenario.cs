@@ -109,14 +109,25 @@ public sealed class ProtectedScenario : Scenario
         return document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
     }
 
+    /// <summary>The first read through each Api (retried while it fails closed with 503 on a cold policy client).</summary>
     private static async Task CheckReadableAsync(HttpClient http, string apiUrl, PhiReader reader)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, apiUrl + reader.ConsentPath);
-        reader.Authorize(request);
-        using var response = await http.SendAsync(request);
-        if (!response.IsSuccessStatusCode)
+        for (var attempt = 1; ; attempt++)
         {
-            throw new InvalidOperationException($"the PHI read answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            using var request = new HttpRequestMessage(HttpMethod.Get, apiUrl + reader.ConsentPath);
+            reader.Authorize(request);
+            using var response = await http.SendAsync(request);
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable || attempt == 5)
+            {
+                throw new InvalidOperationException($"the PHI read answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt));
         }
     }
 }
