@@ -92,6 +92,8 @@ public sealed class HarnessPartsTests
         Assert.Contains("2.00", svg);
         Assert.Contains("not measured", svg);
         Assert.Equal(2.0, Chart.Share(new Figure("a", "a", "ms", [10], Target.Max(5, "≤ 5"))));
+        Assert.Equal(0.0, Chart.Share(new Figure("errors", "errors", "count", [0], Target.Max(0, "0"))));
+        Assert.Equal(2.0, Chart.Share(new Figure("errors", "errors", "count", [3], Target.Max(0, "0"))));
     }
 
     private const string OtelExposition = """

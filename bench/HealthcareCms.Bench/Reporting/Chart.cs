@@ -12,7 +12,7 @@ namespace HealthcareCms.Bench.Reporting;
 /// </summary>
 public static class Chart
 {
-    private const int Width = 900;
+    private const int Width = 1150;
     private const int LabelWidth = 330;
     private const int BarArea = 480;
     private const int RowHeight = 24;
@@ -63,6 +63,7 @@ public static class Chart
 
         var value = target.OnRatio ? figure.Ratio ?? double.NaN : figure.Median;
         return double.IsNaN(value) ? null
+            : target.AtMost && target.Limit == 0 ? (value == 0 ? 0 : MaxShare)
             : target.AtMost ? value / target.Limit
             : value == 0 ? MaxShare : target.Limit / value;
     }
