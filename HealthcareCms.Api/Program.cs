@@ -2,6 +2,7 @@ using HealthcareCms.Api.Access;
 using HealthcareCms.Api.Audit;
 using HealthcareCms.Api.Content;
 using HealthcareCms.Api.Data;
+using HealthcareCms.Api.Documentation;
 using HealthcareCms.Api.Gateway;
 using HealthcareCms.Api.Identity;
 using HealthcareCms.Api.Lgpd;
@@ -12,7 +13,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddManagementEndpoint();
-builder.Services.AddOpenApi();
+builder.AddApiDocumentation();
 
 builder.AddCmsDatabase();
 builder.AddCmsIdentity();
@@ -35,7 +36,7 @@ app.UseServiceDefaults();
 app.UseCmsIdentity();
 
 app.MapDefaultEndpoints();
-app.MapOpenApi();
+app.MapApiDocumentation();
 app.MapIdentityApi();
 app.MapContentApi();
 app.MapPhiApi();

@@ -15,7 +15,7 @@ var database = builder.AddCmsDatabase(hosting);
 
 // The gateway (api) signs the caller's identity for internal services with this key (CONTRACTS §5).
 var internalSigningKey = builder.AddParameter("internal-signing-key",
-    new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true);
+    new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
 
 var policy = builder.AddProject<Projects.HealthcareCms_Policy>("policy")
     .WithManagementEndpoint(port: 9102)
@@ -37,6 +37,7 @@ var api = builder.AddProject<Projects.HealthcareCms_Api>("api")
     .WithReference(database.ConnectionString)
     .WaitFor(database.Server)
     .WithReference(policy)
+    .WaitFor(policy)
     .WithReference(workflows)
     .WaitFor(workflows)
     .WithEnvironment("InternalIdentity__SigningKey", internalSigningKey)

@@ -17,6 +17,7 @@ public static class AccessExtensions
     {
         builder.Services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.Section);
         builder.Services.AddAccessEnforcementServices();
+        builder.Services.AddHostedService<PolicyServiceWarmup>();
         return builder;
     }
 

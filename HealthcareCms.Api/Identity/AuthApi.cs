@@ -120,7 +120,7 @@ public static class AuthApi
     }
 
     public static async Task<Results<Ok<MfaEnrollment>, ProblemHttpResult>> EnrollMfa(
-        ICurrentUser user, MfaService mfa, HttpContext context, CancellationToken cancellationToken)
+        ICurrentUser user, MfaService mfa, CancellationToken cancellationToken)
     {
         var enrollment = await mfa.EnrollAsync(user.Id, cancellationToken);
         return enrollment is null

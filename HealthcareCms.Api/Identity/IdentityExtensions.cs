@@ -12,15 +12,13 @@ namespace HealthcareCms.Api.Identity;
 
 public static class IdentityExtensions
 {
-    public const string ApiReferencePath = "/scalar";
-
     public static IHostApplicationBuilder AddCmsIdentity(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<IdentitySettings>()
             .Bind(builder.Configuration.GetSection(IdentitySettings.Section))
-            .ValidateDataAnnotations()
-            .Validate(s => s.Jwt.SigningKey.Length >= 32, "Identity:Jwt:SigningKey must be at least 32 characters.")
+            .Validate(s => s.IsValid(), "Identity settings are missing or out of range (Jwt:SigningKey of 32+ characters, " +
+                "access tokens ≤ 15 min, skew ≤ 30 s, sessions ≤ 8 h, ≥ 60 logins per minute per IP).")
             .ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);

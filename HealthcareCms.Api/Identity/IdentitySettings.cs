@@ -7,7 +7,6 @@ public sealed class IdentitySettings
 {
     public const string Section = "Identity";
 
-    [Required]
     public JwtSettings Jwt { get; set; } = new();
 
     public SessionSettings Session { get; set; } = new();
@@ -21,6 +20,12 @@ public sealed class IdentitySettings
     /// <summary>Largest request body the auth and user endpoints read; larger → 413.</summary>
     [Range(1024, 1024 * 1024)]
     public long MaxRequestBodyBytes { get; set; } = 16 * 1024;
+
+    /// <summary>Every section's data annotations (the options validator does not descend into members).</summary>
+    public bool IsValid(ICollection<ValidationResult>? errors = null) =>
+        new object[] { this, Jwt, Session, Lockout, LoginRateLimit }
+            .Select(part => Validator.TryValidateObject(part, new ValidationContext(part), errors, validateAllProperties: true))
+            .Aggregate(true, (all, ok) => all & ok);
 }
 
 public sealed class JwtSettings
@@ -51,8 +56,10 @@ public sealed class LockoutSettings
     [Range(1, 100)]
     public int MaxFailures { get; set; } = 5;
 
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(15);
 
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
     public TimeSpan Duration { get; set; } = TimeSpan.FromMinutes(15);
 }
 
@@ -62,6 +69,7 @@ public sealed class LoginRateLimitSettings
     [Range(60, 100_000)]
     public int PermitLimit { get; set; } = 60;
 
+    [Range(typeof(TimeSpan), "00:00:01", "00:01:00")]
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
 }
 

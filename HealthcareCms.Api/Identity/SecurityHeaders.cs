@@ -27,7 +27,7 @@ internal sealed class SecurityHeadersMiddleware(RequestDelegate next)
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";
-            headers.ContentSecurityPolicy = http.Request.Path.StartsWithSegments(IdentityExtensions.ApiReferencePath)
+            headers.ContentSecurityPolicy = http.Request.Path.StartsWithSegments(Documentation.ApiReference.Path)
                 ? ApiReferenceContentSecurityPolicy
                 : ContentSecurityPolicy;
             if (NoStorePrefixes.Any(prefix => http.Request.Path.StartsWithSegments(prefix)))

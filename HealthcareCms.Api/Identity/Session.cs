@@ -27,8 +27,6 @@ public sealed class Session
 
     /// <summary>One of <see cref="SessionRevocation"/>.</summary>
     public string? RevocationReason { get; set; }
-
-    public bool IsActive(DateTimeOffset now) => RevokedAt is null && ExpiresAt > now;
 }
 
 public static class SessionRevocation

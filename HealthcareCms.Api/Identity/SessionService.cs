@@ -78,14 +78,17 @@ public sealed partial class SessionService(
             }
 
             var step = Totp.Verify(mfaProtector.Unprotect(user.MfaSecret, user.Id), totp, time.GetUtcNow(), user.MfaLastStep);
-            if (step is null)
+            // Spending the step is atomic: of two concurrent logins with one code, only one gets it.
+            var spent = step is not null && await db.Users
+                .Where(u => u.Id == user.Id && (u.MfaLastStep == null || u.MfaLastStep < step))
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.MfaLastStep, step), cancellationToken) == 1;
+            if (!spent)
             {
                 await throttle.RecordFailureAsync(key, cancellationToken);
                 await AuditLoginAsync(user.Id, user.Role, AuditOutcomes.Failure, source, cancellationToken);
                 return (LoginResult.MfaFailed, new SessionOutcome(null, null));
             }
 
-            user.MfaLastStep = step;
             mfa = true;
         }
 

@@ -30,7 +30,8 @@ public static class UsersApi
     }
 
     public static async Task<Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult>> CreateUser(
-        CreateUserRequest request, UserAccounts accounts, ICurrentUser admin, HttpContext context, CancellationToken cancellationToken)
+        CreateUserRequest request, UserAccounts accounts, IAuditTrail audit, ICurrentUser admin, HttpContext context,
+        CancellationToken cancellationToken)
     {
         if (UserRules.Validate(request) is { } errors)
         {
@@ -43,8 +44,8 @@ public static class UsersApi
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "An account with this email already exists.");
         }
 
-        await accounts.AuditAsync(new AuditEntry("user", user.Id.ToString(), "create", AuditOutcomes.Success, admin.Id, admin.Role,
-            context.Connection.RemoteIpAddress?.ToString(), context.TraceIdentifier), cancellationToken);
+        await audit.RecordAsync(new AuditEntry("user", user.Id.ToString(), "create", AuditOutcomes.Success, admin.Id, admin.Role,
+            AuthApi.Source(context).SourceIp, context.TraceIdentifier), cancellationToken);
         return TypedResults.Created($"/api/users/{user.Id}", UserResponse.From(user));
     }
 
@@ -54,21 +55,21 @@ public static class UsersApi
             : TypedResults.NotFound();
 
     public static async Task<Results<NoContent, NotFound>> DisableUser(
-        Guid id, UserAccounts accounts, ICurrentUser admin, HttpContext context, CancellationToken cancellationToken)
+        Guid id, UserAccounts accounts, IAuditTrail audit, ICurrentUser admin, HttpContext context, CancellationToken cancellationToken)
     {
         if (!await accounts.DisableAsync(id, cancellationToken))
         {
             return TypedResults.NotFound();
         }
 
-        await accounts.AuditAsync(new AuditEntry("user", id.ToString(), "update", AuditOutcomes.Success, admin.Id, admin.Role,
-            context.Connection.RemoteIpAddress?.ToString(), context.TraceIdentifier), cancellationToken);
+        await audit.RecordAsync(new AuditEntry("user", id.ToString(), "update", AuditOutcomes.Success, admin.Id, admin.Role,
+            AuthApi.Source(context).SourceIp, context.TraceIdentifier), cancellationToken);
         return TypedResults.NoContent();
     }
 }
 
 /// <summary>Account creation and disabling, shared by the users API and the seeder.</summary>
-public sealed class UserAccounts(CmsDbContext db, PasswordHasher hasher, IAuditTrail audit, TimeProvider time, SessionService sessions)
+public sealed class UserAccounts(CmsDbContext db, PasswordHasher hasher, TimeProvider time, SessionService sessions)
 {
     /// <summary>The new user, or null when the email is taken (case-insensitively).</summary>
     public async Task<User?> CreateAsync(CreateUserRequest request, CancellationToken cancellationToken)
@@ -116,8 +117,6 @@ public sealed class UserAccounts(CmsDbContext db, PasswordHasher hasher, IAuditT
     public bool PasswordMatches(User user, string password) => hasher.Verify(password, user.PasswordHash);
 
     public void SetPassword(User user, string password) => user.PasswordHash = hasher.Hash(password);
-
-    public Task AuditAsync(AuditEntry entry, CancellationToken cancellationToken) => audit.RecordAsync(entry, cancellationToken);
 }
 
 public static class UserRules

@@ -14,6 +14,7 @@ public static class DecisionsApi
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PolicyStore>();
         builder.Services.AddHostedService<PolicyFileWatcher>();
+        builder.Services.AddHostedService<DecisionWarmup>();
         builder.Services.AddSingleton<PolicyMetrics>();
         builder.Services.AddSingleton<PolicyEngine>();
         builder.Services.AddSingleton(new InternalIdentityKey(IdentityAssertion.ReadKey(builder.Configuration)));

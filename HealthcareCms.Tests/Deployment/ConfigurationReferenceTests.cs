@@ -114,12 +114,16 @@ public sealed class ConfigurationReferenceTests
         Assert.DoesNotContain(Keys("policy"), key => key.StartsWith("cmsdb", StringComparison.Ordinal));
         Assert.Contains("cmsdb-api", Keys("api"));
         Assert.Contains("cmsdb-workflows", Keys("workflows"));
-        // Token signing, the admin seed and PHI encryption are the api's alone.
+        // Token signing, the admin seed and PHI encryption are the api's alone; the gateway assertion key
+        // is shared by the gateway (api) and the policy service that verifies it.
         foreach (var key in new[] { "jwt-signing-key", "admin-password", "phi-encryption-key" })
         {
             Assert.Contains(key, Keys("api"));
             Assert.DoesNotContain(key, Keys("policy"));
             Assert.DoesNotContain(key, Keys("workflows"));
         }
+
+        Assert.Contains("internal-signing-key", Keys("api"));
+        Assert.Contains("internal-signing-key", Keys("policy"));
     }
 }

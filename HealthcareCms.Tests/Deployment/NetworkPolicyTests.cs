@@ -77,6 +77,23 @@ public sealed class NetworkPolicyTests
 
     [Theory]
     [MemberData(nameof(Overlays))]
+    public async Task Nothing_but_the_ingress_controller_reaches_the_api_which_trusts_its_forwarded_client_address(string overlay)
+    {
+        var cluster = await LoadAsync(overlay);
+        var api = cluster.Pod("api");
+        Assert.Equal("true", cluster.Manifests.EnvironmentValue(cluster.Manifests.Workload("api").Container, "ASPNETCORE_FORWARDEDHEADERS_ENABLED"));
+
+        foreach (var workload in cluster.Manifests.Workloads.Where(w => w.Name != "api"))
+        {
+            Assert.True(cluster.Denies(cluster.Pod(workload.Name), api, Public), $"{workload} reaches the api and could forge X-Forwarded-For");
+        }
+
+        Assert.True(cluster.Denies(Prometheus, api, Public));
+        Assert.True(cluster.Denies(OtherTenant, api, Public));
+    }
+
+    [Theory]
+    [MemberData(nameof(Overlays))]
     public async Task Policy_and_workflows_are_reachable_from_the_api_only(string overlay)
     {
         var cluster = await LoadAsync(overlay);

@@ -22,16 +22,7 @@ public sealed class RenderedOverlay
         [PrometheusRule.TypeKey] = typeof(PrometheusRule),
     };
 
-    private RenderedOverlay(string name, string yaml, IReadOnlyList<object> objects)
-    {
-        Name = name;
-        Yaml = yaml;
-        Objects = objects;
-    }
-
-    public string Name { get; }
-
-    public string Yaml { get; }
+    private RenderedOverlay(IReadOnlyList<object> objects) => Objects = objects;
 
     public IReadOnlyList<object> Objects { get; }
 
@@ -46,7 +37,7 @@ public sealed class RenderedOverlay
     {
         var yaml = await CommandLine.RunCheckedAsync("kubectl", "kustomize", DirectoryOf(overlay));
         var objects = KubernetesYaml.LoadAllFromString(yaml, CustomTypes, strict: true);
-        return new RenderedOverlay(overlay, yaml, objects);
+        return new RenderedOverlay(objects);
     }
 
     public IEnumerable<T> All<T>() => Objects.OfType<T>();

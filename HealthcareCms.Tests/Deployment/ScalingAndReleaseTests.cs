@@ -1,3 +1,4 @@
+using System.Globalization;
 using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -10,12 +11,6 @@ namespace HealthcareCms.Tests.Deployment;
 /// <summary>Disruption budgets, autoscaling, graceful shutdown and the once-per-release migrations.</summary>
 public sealed class ScalingAndReleaseTests
 {
-    /// <summary>
-    /// The worker's job lease. Assumed (docs/deploy.md states it) until the worker documents its own: a
-    /// worker that is stopped must be given at least one lease to finish or release its job.
-    /// </summary>
-    public const int WorkflowLeaseSeconds = 30;
-
     public static TheoryData<string> Overlays => [.. RenderedOverlay.Overlays];
 
     [Theory]
@@ -29,6 +24,7 @@ public sealed class ScalingAndReleaseTests
             var labels = manifests.Workload(service).Labels;
             var budget = Assert.Single(manifests.All<V1PodDisruptionBudget>(), b => b.Spec.Selector.Matches(labels));
             Assert.Equal("1", budget.Spec.MaxUnavailable?.Value);
+            Assert.Equal("AlwaysAllow", budget.Spec.UnhealthyPodEvictionPolicy);
         }
     }
 
@@ -68,15 +64,27 @@ public sealed class ScalingAndReleaseTests
         {
             var workload = manifests.Workload(service);
             var preStop = workload.Container.Lifecycle?.PreStop?.Sleep?.Seconds ?? 0;
-            var shutdown = int.Parse(manifests.EnvironmentValue(workload.Container, "DOTNET_SHUTDOWNTIMEOUTSECONDS")!);
+            var shutdown = ShutdownTimeout(manifests, service);
             var grace = workload.Pod.TerminationGracePeriodSeconds ?? 30;
             Assert.True(preStop > 0, $"{service}: a preStop pause lets endpoints be removed before the listener stops");
-            Assert.True(preStop + shutdown + 5 <= grace, $"{service}: preStop {preStop} s + shutdown {shutdown} s + 5 s margin > grace {grace} s");
-            if (service == "workflows")
-            {
-                Assert.True(shutdown >= WorkflowLeaseSeconds, $"the worker may need a whole lease ({WorkflowLeaseSeconds} s) to finish or release its job");
-            }
+            Assert.True(preStop + shutdown.TotalSeconds + 5 <= grace, $"{service}: preStop {preStop} s + shutdown {shutdown} + 5 s margin > grace {grace} s");
         }
+
+        // The worker finishes the jobs in hand on SIGTERM for up to one lease.
+        var lease = TimeSpan.Parse(manifests.EnvironmentValue(manifests.Workload("workflows").Container, "Workflows__Queue__LeaseDuration")!, CultureInfo.InvariantCulture);
+        Assert.Equal(lease, ShutdownTimeout(manifests, "workflows"));
+    }
+
+    /// <summary>
+    /// The host's shutdown timeout: DOTNET_SHUTDOWNTIMEOUTSECONDS, except for the worker, which sets the
+    /// host's timeout from Workflows:Queue:ShutdownTimeout.
+    /// </summary>
+    private static TimeSpan ShutdownTimeout(RenderedOverlay manifests, string service)
+    {
+        var container = manifests.Workload(service).Container;
+        return service == "workflows"
+            ? TimeSpan.Parse(manifests.EnvironmentValue(container, "Workflows__Queue__ShutdownTimeout")!, CultureInfo.InvariantCulture)
+            : TimeSpan.FromSeconds(int.Parse(manifests.EnvironmentValue(container, "DOTNET_SHUTDOWNTIMEOUTSECONDS")!, CultureInfo.InvariantCulture));
     }
 
     [Fact]

@@ -74,6 +74,10 @@ public sealed class WorkloadManifestTests
             Assert.Equal("RuntimeDefault", pod.SeccompProfile?.Type);
             Assert.False(workload.Pod.AutomountServiceAccountToken ?? true, $"{workload}: no Kubernetes API token is needed");
             Assert.Null(workload.Pod.HostNetwork);
+            Assert.Null(workload.Pod.HostPID);
+            Assert.Null(workload.Pod.HostIPC);
+            // Pod Security "restricted" volume types (no hostPath); emptyDir and ConfigMaps are all this system uses.
+            Assert.All(workload.Pod.Volumes ?? [], v => Assert.True(v.EmptyDir is not null || v.ConfigMap is not null || v.PersistentVolumeClaim is not null, $"{workload}: volume {v.Name}"));
 
             foreach (var container in workload.Pod.Containers.Concat(workload.Pod.InitContainers ?? []))
             {
@@ -83,10 +87,11 @@ public sealed class WorkloadManifestTests
                 Assert.Equal(["ALL"], security.Capabilities.Drop);
                 Assert.Null(security.Capabilities.Add);
                 Assert.NotEqual(true, security.Privileged);
+                Assert.All(container.Ports ?? [], p => Assert.Null(p.HostPort));
 
                 // A read-only root needs a writable /tmp (the .NET runtime's diagnostics and temp files).
                 var tmp = Assert.Single(container.VolumeMounts, m => m.MountPath == "/tmp");
-                Assert.NotNull(Assert.Single(workload.Pod.Volumes, v => v.Name == tmp.Name).EmptyDir);
+                Assert.NotNull(Assert.Single(workload.Pod.Volumes ?? [], v => v.Name == tmp.Name).EmptyDir);
             }
         }
     }

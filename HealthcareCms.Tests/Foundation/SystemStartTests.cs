@@ -67,11 +67,4 @@ public sealed class SystemStartTests(AppHostFixture fixture)
         Assert.Equal("ok", status.GetProperty("status").GetString());
         Assert.Equal("ok", status.GetProperty("database").GetString());
     }
-
-    [Fact]
-    public void Start_up_to_all_healthy_is_under_the_issue_bound()
-    {
-        // The benchmark measures start-up against its 15 s goal; here only the hard bound is held.
-        Assert.True(fixture.StartDuration < TimeSpan.FromSeconds(90), $"start took {fixture.StartDuration}");
-    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -23,11 +22,8 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), $"hcms-tests-{Guid.NewGuid():N}");
 
-    public TimeSpan StartDuration { get; private set; }
-
     public async Task InitializeAsync()
     {
-        var stopwatch = Stopwatch.StartNew();
         using var cts = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.HealthcareCms_AppHost>(
             [
@@ -44,8 +40,6 @@ public sealed class AppHostFixture : IAsyncLifetime
         {
             await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token).WaitAsync(cts.Token);
         }
-
-        StartDuration = stopwatch.Elapsed;
     }
 
     public HttpClient CreateClient(string resource, string endpoint = "http")

@@ -8,7 +8,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace HealthcareCms.Tests.Infrastructure;
 
 /// <summary>A logged-in test user: an Api client carrying the bearer token, and what it took to get it.</summary>
-public sealed record TestSession(HttpClient Client, Guid UserId, string Email, string Password, string Role, TokenResponse Tokens, byte[]? TotpSecret);
+/// <param name="TotpStep">The TOTP time step whose code the login used (spent: it is never accepted again).</param>
+public sealed record TestSession(
+    HttpClient Client, Guid UserId, string Email, string Password, string Role, TokenResponse Tokens, byte[]? TotpSecret, long? TotpStep);
 
 /// <summary>
 /// Logins for integration tests against the running AppHost. Credentials come from the AppHost's own
@@ -62,7 +64,7 @@ public static class TestUsers
 
         // A code is accepted once: the login uses the next step's code (inside the ±1 step window).
         var tokens = await LoginForTokensAsync(fixture, email, password, Totp.Code(secret, step + 1));
-        return Session(fixture, tokens, email, password, role, secret);
+        return Session(fixture, tokens, email, password, role, secret, step + 1);
     }
 
     /// <summary>Creates an account through the seeded admin; returns its email and a random password.</summary>
@@ -91,7 +93,7 @@ public static class TestUsers
     }
 
     public static async Task<TestSession> PasswordLoginAsync(AppHostFixture fixture, string email, string password, string role) =>
-        Session(fixture, await LoginForTokensAsync(fixture, email, password, totp: null), email, password, role, null);
+        Session(fixture, await LoginForTokensAsync(fixture, email, password, totp: null), email, password, role, null, null);
 
     public static async Task<TokenResponse> LoginForTokensAsync(AppHostFixture fixture, string email, string password, string? totp)
     {
@@ -125,10 +127,10 @@ public static class TestUsers
         return client;
     }
 
-    private static TestSession Session(AppHostFixture fixture, TokenResponse tokens, string email, string password, string role, byte[]? secret)
+    private static TestSession Session(AppHostFixture fixture, TokenResponse tokens, string email, string password, string role, byte[]? secret, long? step)
     {
         var client = WithBearer(AnonymousClient(fixture), tokens.AccessToken);
         var subject = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(tokens.AccessToken).Subject;
-        return new TestSession(client, Guid.Parse(subject), email, password, role, tokens, secret);
+        return new TestSession(client, Guid.Parse(subject), email, password, role, tokens, secret, step);
     }
 }

@@ -1,5 +1,6 @@
 using HealthcareCms.Policy.Decisions;
 using HealthcareCms.Policy.Policies;
+using HealthcareCms.ServiceDefaults.Telemetry;
 
 namespace HealthcareCms.Tests.ZeroTrust;
 
@@ -73,6 +74,13 @@ public sealed class TrustAlgorithmTests
         var evaluation = TrustEvaluator.Evaluate(Policy, change(PolicyFixtures.Baseline()));
 
         Assert.True(expected == evaluation.TrustScore, $"{factor}: expected {expected}, got {evaluation.TrustScore}");
+    }
+
+    [Fact]
+    public void Reason_codes_are_exactly_the_closed_sets_of_the_metric_contract()
+    {
+        Assert.Equal(MetricCatalog.Values.DenialReasons.Order(), ReasonCodes.Deny.Order());
+        Assert.Equal(MetricCatalog.Values.AllowReasons, ReasonCodes.Allow);
     }
 
     [Fact]
