@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -65,9 +66,34 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Configuration switch (default true). When false no OpenTelemetry provider (metrics, traces, logs)
+    /// is registered and <c>/metrics</c> is not mapped: the benchmark harness's telemetry-off baseline.
+    /// </summary>
+    public const string TelemetryEnabledKey = "Telemetry:Enabled";
+
+    /// <summary>Configuration sections of the Aspire client integrations the services use.</summary>
+    private static readonly string[] AspireIntegrationSections =
+        ["Aspire:Npgsql", "Aspire:Npgsql:EntityFrameworkCore:PostgreSQL"];
+
+    public static bool IsTelemetryEnabled(this IConfiguration configuration) =>
+        configuration.GetValue(TelemetryEnabledKey, defaultValue: true);
+
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
+        if (!builder.Configuration.IsTelemetryEnabled())
+        {
+            // Aspire client integrations register their own OpenTelemetry instrumentation unless told not to.
+            foreach (var section in AspireIntegrationSections)
+            {
+                builder.Configuration[$"{section}:DisableTracing"] = "true";
+                builder.Configuration[$"{section}:DisableMetrics"] = "true";
+            }
+
+            return builder;
+        }
+
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -148,7 +174,7 @@ public static class ServiceDefaultsExtensions
     /// The middleware every service runs first (correlation, management-port isolation, problem
     /// details for exceptions and bare status codes) and the
     /// management endpoints: <c>/health</c> (readiness: every check), <c>/alive</c> (liveness) and
-    /// <c>/metrics</c> (Prometheus exposition).
+    /// <c>/metrics</c> (Prometheus exposition; not mapped when <see cref="TelemetryEnabledKey"/> is false).
     /// </summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
@@ -174,7 +200,10 @@ public static class ServiceDefaultsExtensions
             Predicate = check => check.Tags.Contains(HealthTags.Live),
             ResponseWriter = HealthResponse.WriteAsync,
         }).DisableHttpMetrics();
-        app.MapPrometheusScrapingEndpoint(ManagementEndpoint.MetricsPath).DisableHttpMetrics();
+        if (app.Configuration.IsTelemetryEnabled())
+        {
+            app.MapPrometheusScrapingEndpoint(ManagementEndpoint.MetricsPath).DisableHttpMetrics();
+        }
 
         return app;
     }
