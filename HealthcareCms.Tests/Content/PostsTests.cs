@@ -276,8 +276,15 @@ public sealed class PostsTests(AppHostFixture fixture)
 
         using var edit = await author.PutAsJsonAsync($"/api/posts/{post.Id()}", new { title = "t", body = "b", medicalCategory = "general", version = 1 });
         Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
-        // Still a draft: publishing it is an invalid transition. (Once submitted, the worker may approve a post
-        // like this one within milliseconds, so the draft is the deterministic case.)
+        // Submitted but not approved: the job is held by a lease the real worker respects (a trivial post like this
+        // one would otherwise be approved within milliseconds), so publishing is deterministically an invalid move.
+        var jobId = Guid.NewGuid();
+        await ExecuteAsync(fixture, """
+            INSERT INTO workflow.jobs (id, post_id, post_version, payload, medical_category, state, attempts, available_at,
+                lease_owner, lease_expires_at, created_at, started_at)
+            VALUES ($1, $2, 3, '{}'::jsonb, 'general', 'running', 1, now(), 'content-test', now() + interval '1 hour', now(), now())
+            """, jobId, post.Id());
+        await ExecuteAsync(fixture, "UPDATE cms.posts SET status = 'submitted', version = 3, workflow_job_id = $1 WHERE id = $2", jobId, post.Id());
         using var publish = await admin.PostAsync($"/api/posts/{post.Id()}/publish", null);
         Assert.Equal(HttpStatusCode.Conflict, publish.StatusCode);
         var problem = await publish.Content.ReadFromJsonAsync<JsonElement>();
