@@ -23,6 +23,7 @@ var policy = builder.AddProject<Projects.HealthcareCms_Policy>("policy")
 
 var workflows = builder.AddProject<Projects.HealthcareCms_Workflows>("workflows")
     .WithManagementEndpoint(port: 9103)
+    .WithEnvironment("InternalIdentity__SigningKey", internalSigningKey)
     .WithReference(database.ConnectionString)
     .WaitFor(database.Server);
 

@@ -46,12 +46,14 @@ public sealed partial class PolicyServiceAccessDecider(
         var httpContext = httpContextAccessor.HttpContext;
         var user = httpContext?.User;
         var subjectId = user?.FindFirst(CmsClaims.Subject)?.Value;
-        if (httpContext is null || user?.Identity?.IsAuthenticated != true || string.IsNullOrEmpty(subjectId))
+        // No standing means the session check did not run for this principal: not a live session.
+        var standing = httpContext?.Features.Get<SubjectStanding>();
+        if (httpContext is null || user?.Identity?.IsAuthenticated != true || string.IsNullOrEmpty(subjectId) || standing is null)
         {
             return new AccessDecision(false, null, [Unauthenticated]);
         }
 
-        var decisionRequest = BuildRequest(httpContext, user, subjectId, request, requestRate.Hit(subjectId), time.GetUtcNow());
+        var decisionRequest = BuildRequest(httpContext, user, subjectId, standing, request, requestRate.Hit(subjectId), time.GetUtcNow());
         var key = CacheKey(decisionRequest, user);
         if (cache.TryGet(key, out var cached))
         {
@@ -116,7 +118,8 @@ public sealed partial class PolicyServiceAccessDecider(
     }
 
     internal static PolicyDecisionRequest BuildRequest(
-        HttpContext httpContext, ClaimsPrincipal user, string subjectId, AccessRequest request, int ratePerMinute, DateTimeOffset now)
+        HttpContext httpContext, ClaimsPrincipal user, string subjectId, SubjectStanding standing, AccessRequest request,
+        int ratePerMinute, DateTimeOffset now)
     {
         var roles = user.FindAll(CmsClaims.Role).Select(c => c.Value).ToArray();
         var amr = user.FindAll(CmsClaims.AuthenticationMethods).Select(c => c.Value).Order(StringComparer.Ordinal).ToArray();
@@ -132,10 +135,10 @@ public sealed partial class PolicyServiceAccessDecider(
             ip = ip.MapToIPv4();
         }
 
-        // Status and recent failures are not in the token: a token is only issued to an active account,
-        // and a disabled account's sessions are revoked by identity; failed logins stay at identity.
+        // Status and recent failures are not in the token: they come from identity's tables, read with the
+        // session check of this very request (SubjectStanding).
         return new PolicyDecisionRequest(
-            new PolicySubject(subjectId, "active", roles, amr, sessionAge, 0),
+            new PolicySubject(subjectId, standing.Status, roles, amr, sessionAge, standing.RecentFailedLogins),
             new PolicyResource(request.ResourceType, request.ResourceId, request.OwnerId?.ToString()),
             request.Action,
             new PolicyContext(
@@ -146,12 +149,14 @@ public sealed partial class PolicyServiceAccessDecider(
                 ratePerMinute));
     }
 
-    /// <summary>Every input of the decision: subject (id, roles, amr, session), resource, action, client
+    /// <summary>Every input of the decision: subject (id, status, failed logins, roles, amr, session), resource, action, client
     /// address, device, the UTC hour (time-of-day factor) and the request-rate band. The session age and
     /// the rate inside a band drift for at most the cache duration.</summary>
     internal static string CacheKey(PolicyDecisionRequest request, ClaimsPrincipal user) =>
         string.Join('\u001f',
             request.Subject.Id,
+            request.Subject.Status,
+            request.Subject.RecentFailedLogins.ToString(CultureInfo.InvariantCulture),
             user.FindFirst(CmsClaims.SessionId)?.Value,
             user.FindFirst(CmsClaims.AuthTime)?.Value,
             string.Join(',', request.Subject.Roles),

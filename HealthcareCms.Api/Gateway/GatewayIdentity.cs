@@ -19,6 +19,13 @@ public sealed class GatewayIdentitySigner(byte[] key, TimeProvider time)
 
         return IdentityAssertion.Create(key, role, subject, time.GetUtcNow() + IdentityAssertion.Lifetime);
     }
+
+    /// <summary>The Api's own identity (role <see cref="GatewayRoles.Service"/>) for its calls that act for no user,
+    /// such as the dependency checks of <c>/api/status</c>.</summary>
+    public string SignService() =>
+        IdentityAssertion.Create(key, GatewayRoles.Service, ServiceSubject, time.GetUtcNow() + IdentityAssertion.Lifetime);
+
+    public const string ServiceSubject = "api";
 }
 
 /// <summary>

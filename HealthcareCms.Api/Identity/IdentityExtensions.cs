@@ -113,6 +113,7 @@ public static class IdentityExtensions
     /// <summary>
     /// Every authenticated request checks its session row by primary key: a revoked (logout, reuse,
     /// account disabled) or expired session fails at once, on every replica. PostgreSQL is the truth.
+    /// The same query reads the subject's <see cref="SubjectStanding"/> for the policy decision.
     /// </summary>
     private static async Task CheckSessionAsync(TokenValidatedContext context)
     {
@@ -124,15 +125,19 @@ public static class IdentityExtensions
             return;
         }
 
-        var db = context.HttpContext.RequestServices.GetRequiredService<Data.CmsDbContext>();
-        var now = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
-        var active = await db.Sessions.AsNoTracking()
-            .AnyAsync(s => s.Id == sessionId && s.UserId == userId && s.RevokedAt == null && s.ExpiresAt > now,
-                context.HttpContext.RequestAborted);
-        if (!active)
+        var services = context.HttpContext.RequestServices;
+        var standing = await SubjectStanding.ReadAsync(
+            services.GetRequiredService<Data.CmsDbContext>(), sessionId, userId,
+            services.GetRequiredService<TimeProvider>().GetUtcNow(),
+            services.GetRequiredService<IOptions<IdentitySettings>>().Value.Lockout.Window,
+            context.HttpContext.RequestAborted);
+        if (standing is null)
         {
             context.Fail("The session has ended.");
+            return;
         }
+
+        context.HttpContext.Features.Set(standing);
     }
 
     private static async ValueTask OnRateLimitedAsync(OnRejectedContext context, CancellationToken cancellationToken)

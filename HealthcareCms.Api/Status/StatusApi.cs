@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using HealthcareCms.Api.Data;
+using HealthcareCms.Api.Gateway;
+using HealthcareCms.ServiceDefaults.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace HealthcareCms.Api.Status;
@@ -38,11 +40,12 @@ public static class StatusApi
     }
 
     public static async Task<Ok<SystemStatus>> GetStatus(
-        CmsDbContext db, IHttpClientFactory clients, CancellationToken cancellationToken)
+        CmsDbContext db, IHttpClientFactory clients, GatewayIdentitySigner signer, CancellationToken cancellationToken)
     {
         var database = CheckDatabaseAsync(db, cancellationToken);
-        var policy = CheckRemoteAsync(clients, PolicyClient, "/v1/status", cancellationToken);
-        var workflows = CheckRemoteAsync(clients, WorkflowsClient, "/status", cancellationToken);
+        var policy = CheckRemoteAsync(clients, PolicyClient, "/v1/status", assertion: null, cancellationToken);
+        // The worker's status carries operational figures and admits only asserted callers: the Api signs as itself.
+        var workflows = CheckRemoteAsync(clients, WorkflowsClient, "/status", signer.SignService(), cancellationToken);
         DependencyStatus[] dependencies = [await database, await policy, await workflows];
 
         var overall = dependencies.All(d => d.Status == "ok") ? "ok" : "degraded";
@@ -62,13 +65,25 @@ public static class StatusApi
     }
 
     private static async Task<DependencyStatus> CheckRemoteAsync(
-        IHttpClientFactory clients, string name, string path, CancellationToken cancellationToken)
+        IHttpClientFactory clients, string name, string path, string? assertion, CancellationToken cancellationToken)
     {
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            var status = await clients.CreateClient(name).GetFromJsonAsync<RemoteStatus>(path, timeout.Token);
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            if (assertion is not null)
+            {
+                request.Headers.TryAddWithoutValidation(IdentityAssertion.HeaderName, assertion);
+            }
+
+            using var response = await clients.CreateClient(name).SendAsync(request, timeout.Token);
+            if (!response.IsSuccessStatusCode)
+            {
+                return new DependencyStatus(name, "degraded");
+            }
+
+            var status = await response.Content.ReadFromJsonAsync<RemoteStatus>(timeout.Token);
             return new DependencyStatus(name, status?.Status == "ok" ? "ok" : "degraded", status?.Correlation);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException

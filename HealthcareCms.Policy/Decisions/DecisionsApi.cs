@@ -1,5 +1,4 @@
 using System.Text.Json;
-using HealthcareCms.Policy.Admin;
 using HealthcareCms.Policy.Policies;
 using HealthcareCms.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -17,7 +16,7 @@ public static class DecisionsApi
         builder.Services.AddHostedService<DecisionWarmup>();
         builder.Services.AddSingleton<PolicyMetrics>();
         builder.Services.AddSingleton<PolicyEngine>();
-        builder.Services.AddSingleton(new InternalIdentityKey(IdentityAssertion.ReadKey(builder.Configuration)));
+        builder.Services.AddInternalIdentityKey(builder.Configuration);
         builder.Services.AddHealthChecks().AddCheck<PolicyLoadedHealthCheck>("policy", tags: [HealthTags.Ready]);
         return builder;
     }
@@ -33,7 +32,7 @@ public static class DecisionsApi
         group.MapPost("/simulate", Simulate)
             .WithName("SimulateDecision")
             .WithSummary("Admins: evaluate a request against the active or a candidate policy and explain the score; not counted as a decision.")
-            .RequireAdminAssertion();
+            .RequireGatewayAssertion(GatewayRoles.Admin);
 
         return app;
     }

@@ -1,4 +1,4 @@
-using HealthcareCms.Policy.Admin;
+using HealthcareCms.ServiceDefaults.Security;
 
 namespace HealthcareCms.Policy.Policies;
 
@@ -16,7 +16,7 @@ public static class PoliciesApi
             .WithName("GetPolicies")
             .WithSummary("Admins: the active policy's version and content, and the errors of the last rejected file.")
             .WithTags("Policies")
-            .RequireAdminAssertion();
+            .RequireGatewayAssertion(GatewayRoles.Admin);
         return app;
     }
 

@@ -60,7 +60,7 @@ public sealed class SystemStartTests(AppHostFixture fixture)
     [Fact]
     public async Task Worker_reports_its_status_and_database()
     {
-        using var client = fixture.CreateClient("workflows");
+        using var client = await TestUsers.AssertedClientAsync(fixture, "workflows", "admin");
         var status = await client.GetFromJsonAsync<JsonElement>("/status");
 
         Assert.Equal("workflows", status.GetProperty("service").GetString());

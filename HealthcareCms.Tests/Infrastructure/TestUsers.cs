@@ -32,6 +32,17 @@ public static class TestUsers
             ?? throw new InvalidOperationException($"The AppHost parameter {name} has no value.");
     }
 
+    /// <summary>A client straight to an internal service (not through the gateway) that carries a gateway
+    /// identity assertion for <paramref name="role"/>, signed with the AppHost's <c>internal-signing-key</c>.</summary>
+    public static async Task<HttpClient> AssertedClientAsync(AppHostFixture fixture, string resource, string role)
+    {
+        var key = System.Text.Encoding.UTF8.GetBytes(await ParameterAsync(fixture, "internal-signing-key"));
+        var client = fixture.CreateClient(resource);
+        client.DefaultRequestHeaders.Add(HealthcareCms.ServiceDefaults.Security.IdentityAssertion.HeaderName,
+            HealthcareCms.ServiceDefaults.Security.IdentityAssertion.Create(key, role, "test-" + role, DateTimeOffset.UtcNow.AddSeconds(55)));
+        return client;
+    }
+
     /// <summary>An Api client with a fresh <paramref name="role"/> user's bearer token (CONTRACTS §1).</summary>
     public static async Task<HttpClient> LoginAsync(AppHostFixture fixture, string role, bool withMfa = false) =>
         (await CreateSessionAsync(fixture, role, withMfa)).Client;

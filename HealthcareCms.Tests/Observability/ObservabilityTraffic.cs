@@ -46,7 +46,7 @@ public static class ObservabilityTraffic
     {
         using var api = fixture.CreateClient("api");
         using var policy = fixture.CreateClient("policy");
-        using var workflows = fixture.CreateClient("workflows");
+        using var workflows = await TestUsers.AssertedClientAsync(fixture, "workflows", "editor");
         string[] apiPaths =
         [
             "/api/status", "/api/posts", "/api/posts?page=2&pageSize=5",

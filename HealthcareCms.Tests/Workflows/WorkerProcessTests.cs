@@ -89,7 +89,7 @@ public sealed class WorkerProcessTests(AppHostFixture fixture)
             await insert.ExecuteNonQueryAsync();
         }
 
-        using var client = fixture.CreateClient("workflows");
+        using var client = await TestUsers.AssertedClientAsync(fixture, "workflows", "editor");
         var status = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/status");
         Assert.Equal("ok", status.GetProperty("status").GetString());
         var queue = status.GetProperty("queue");

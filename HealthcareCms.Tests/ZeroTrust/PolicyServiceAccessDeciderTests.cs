@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Claims;
 using HealthcareCms.Api.Access;
+using HealthcareCms.Api.Identity;
 using HealthcareCms.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -58,6 +59,7 @@ public sealed class PolicyServiceAccessDeciderTests : IAsyncLifetime
         Assert.Equal(["physician"], subject.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
         Assert.Equal(["mfa", "otp", "pwd"], subject.GetProperty("amr").EnumerateArray().Select(r => r.GetString()));
         Assert.Equal(600, subject.GetProperty("sessionAgeSeconds").GetInt64());
+        Assert.Equal(0, subject.GetProperty("recentFailedLogins").GetInt32());
         var resource = sent.GetProperty("resource");
         Assert.Equal(("patient_consent", "c-9", UserId),
             (resource.GetProperty("type").GetString(), resource.GetProperty("id").GetString(), resource.GetProperty("ownerId").GetString()));
@@ -68,6 +70,40 @@ public sealed class PolicyServiceAccessDeciderTests : IAsyncLifetime
         Assert.True(context.GetProperty("deviceManaged").GetBoolean());
         Assert.Equal(Now, context.GetProperty("time").GetDateTimeOffset());
         Assert.Equal(1, context.GetProperty("requestRatePerMinute").GetInt32());
+    }
+
+    /// <summary>Status and failed logins come from identity's tables (the session check's <see cref="SubjectStanding"/>),
+    /// not from constants; both are decision inputs, so a change of either is never answered from the cache.</summary>
+    [Fact]
+    public async Task Sends_the_subjects_standing_and_keys_the_cache_by_it()
+    {
+        var request = new AccessRequest(ResourceTypes.AuditLog, "read");
+
+        await DecideAsync(request, standing: new SubjectStanding(false, 3));
+        await DecideAsync(request, standing: new SubjectStanding(false, 3));
+        await DecideAsync(request, standing: new SubjectStanding(false, 4));
+        await DecideAsync(request, standing: new SubjectStanding(true, 4));
+
+        Assert.Equal([("active", 3), ("active", 4), ("disabled", 4)], _policy.Requests.Select(r => r.GetProperty("subject"))
+            .Select(s => (s.GetProperty("status").GetString(), s.GetProperty("recentFailedLogins").GetInt32())));
+    }
+
+    /// <summary>A principal whose session was not checked against the database has no standing: it is not a
+    /// live session, so nothing is asked and nothing is allowed.</summary>
+    [Fact]
+    public async Task A_principal_without_a_checked_session_is_denied_without_asking()
+    {
+        var context = new DefaultHttpContext { RequestServices = _services };
+        context.User = new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", UserId), new Claim("role", "admin")], "Bearer", "sub", "role"));
+        _services.GetRequiredService<IHttpContextAccessor>().HttpContext = context;
+        using var scope = _services.CreateScope();
+
+        var decision = await scope.ServiceProvider.GetRequiredService<IAccessDecider>()
+            .DecideAsync(new AccessRequest(ResourceTypes.UserAdmin, "read"), CancellationToken.None);
+
+        Assert.False(decision.Allowed);
+        Assert.Equal([PolicyServiceAccessDecider.Unauthenticated], decision.Reasons);
+        Assert.Empty(_policy.Requests);
     }
 
     [Fact]
@@ -222,7 +258,7 @@ public sealed class PolicyServiceAccessDeciderTests : IAsyncLifetime
 
     private async Task<AccessDecision> DecideAsync(
         AccessRequest request, Dictionary<string, string>? headers = null, string ip = "10.0.0.5", bool authenticated = true,
-        ServiceProvider? services = null)
+        ServiceProvider? services = null, SubjectStanding? standing = null)
     {
         services ??= _services;
         var context = new DefaultHttpContext { RequestServices = services };
@@ -240,6 +276,7 @@ public sealed class PolicyServiceAccessDeciderTests : IAsyncLifetime
                 new Claim("amr", "mfa"), new Claim("auth_time", Now.AddSeconds(-600).ToUnixTimeSeconds().ToString()),
                 new Claim("sid", "s-1"),
             ], "Bearer", "sub", "role"));
+            context.Features.Set(standing ?? new SubjectStanding(Disabled: false, RecentFailedLogins: 0));
         }
 
         services.GetRequiredService<IHttpContextAccessor>().HttpContext = context;

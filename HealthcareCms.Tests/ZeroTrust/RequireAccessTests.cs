@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using HealthcareCms.Api.Access;
+using HealthcareCms.Api.Identity;
 using HealthcareCms.Api.Audit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -41,6 +42,8 @@ public sealed class RequireAccessTests : IAsyncLifetime
             {
                 context.User = new ClaimsPrincipal(new ClaimsIdentity(
                     [new Claim("sub", user.ToString()), new Claim("role", "dpo"), new Claim("amr", "mfa")], "Test", "sub", "role"));
+                // What the Api's session check sets for a live session.
+                context.Features.Set(new SubjectStanding(Disabled: false, RecentFailedLogins: 0));
             }
 
             return next(context);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using HealthcareCms.ServiceDefaults.Correlation;
+using HealthcareCms.ServiceDefaults.Security;
 using HealthcareCms.Workflows.Queue;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -27,7 +28,9 @@ public sealed class WorkerClock(TimeProvider time)
 
 /// <summary>
 /// The operators' API (reached through the Api gateway at <c>/api/workflows/**</c>, editors and admins):
-/// the worker's status with the queue figures, and the dead letters.
+/// the worker's status with the queue figures, and the dead letters. Both admit only callers with the
+/// gateway's signed identity assertion: editors and admins, and the Api's own service identity for the
+/// status (its <c>/api/status</c> check). Anything else on the internal network gets 401.
 /// </summary>
 public static class StatusApi
 {
@@ -37,6 +40,7 @@ public static class StatusApi
     {
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<WorkerClock>();
+        builder.Services.AddInternalIdentityKey(builder.Configuration);
         return builder;
     }
 
@@ -45,12 +49,14 @@ public static class StatusApi
         app.MapGet("/status", GetStatus)
             .WithName("GetWorkerStatus")
             .WithSummary("The workflow worker's status: up since when, whether its database answers, and the queue figures.")
-            .WithTags("Status");
+            .WithTags("Status")
+            .RequireGatewayAssertion(GatewayRoles.Editor, GatewayRoles.Admin, GatewayRoles.Service);
         app.MapGet("/jobs/dead-letters", GetDeadLetters)
             .WithName("GetDeadLetters")
             .WithSummary("Jobs that exhausted their attempts: ids, post ids, attempts and error class (no post content).")
             .WithTags("Status")
-            .ProducesValidationProblem();
+            .ProducesValidationProblem()
+            .RequireGatewayAssertion(GatewayRoles.Editor, GatewayRoles.Admin);
         return app;
     }
 
