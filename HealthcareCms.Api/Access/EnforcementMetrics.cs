@@ -11,7 +11,7 @@ public sealed class EnforcementMetrics
     public EnforcementMetrics(IMeterFactory meterFactory)
     {
         var meter = new ContractMeter(meterFactory, MetricCatalog.Meters.ZeroTrust);
-        _failures = meter.Counter("healthcare_cms.zero_trust.enforcement_failures");
+        _failures = meter.Counter("healthcare_cms.zero_trust.enforcement_failures").InitializeAtZero();
     }
 
     /// <param name="reason">One of <see cref="EnforcementFailures"/>.</param>

@@ -4,6 +4,7 @@ using HealthcareCms.Api.Identity;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using HealthcareCms.ServiceDefaults.Telemetry;
 
 namespace HealthcareCms.Api.Audit;
 
@@ -34,7 +35,7 @@ public static class AuditApi
 {
     public static IHostApplicationBuilder AddAuditTrail(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<ComplianceMetrics>();
+        builder.Services.AddSingleton<ComplianceMetrics>().CreateMetricsAtStart<ComplianceMetrics>();
         builder.Services.AddScoped<IAuditTrail, ChainedAuditTrail>();
         builder.Services.AddScoped<RequestAuditor>();
         builder.Services.AddScoped<AuditVerifier>();

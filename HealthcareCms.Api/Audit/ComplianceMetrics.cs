@@ -27,7 +27,7 @@ public sealed class ComplianceMetrics
     {
         var meter = new ContractMeter(meterFactory, MetricCatalog.Meters.Compliance);
         _auditEntries = meter.Counter("healthcare_cms.compliance.audit_log_entries");
-        _auditWriteFailures = meter.Counter("healthcare_cms.compliance.audit_write_failures");
+        _auditWriteFailures = meter.Counter("healthcare_cms.compliance.audit_write_failures").InitializeAtZero();
         _phiAccess = meter.Counter("healthcare_cms.compliance.phi_access");
         _lgpdEvents = meter.Counter("healthcare_cms.compliance.lgpd_events");
     }

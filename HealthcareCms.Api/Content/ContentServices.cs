@@ -1,6 +1,7 @@
 using HealthcareCms.Api.Identity;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using HealthcareCms.Api.Live;
+using HealthcareCms.ServiceDefaults.Telemetry;
 
 namespace HealthcareCms.Api.Content;
 
@@ -28,7 +29,7 @@ public static class ContentServices
                 }
             };
         });
-        builder.Services.AddSingleton<LiveMetrics>();
+        builder.Services.AddSingleton<LiveMetrics>().CreateMetricsAtStart<LiveMetrics>();
         builder.Services.AddSingleton<LiveNotifier>();
         return builder;
     }

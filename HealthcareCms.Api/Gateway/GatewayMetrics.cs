@@ -21,7 +21,7 @@ public sealed class GatewayMetrics
     {
         var meter = new ContractMeter(meterFactory, MetricCatalog.Meters.Gateway);
         _forwarded = meter.Counter("healthcare_cms.gateway.forwarded_requests");
-        _failures = meter.Counter("healthcare_cms.gateway.forward_failures");
+        _failures = meter.Counter("healthcare_cms.gateway.forward_failures").InitializeAtZero();
         meter.Gauge("healthcare_cms.gateway.active_forwards", () => Interlocked.Read(ref _inFlight));
     }
 

@@ -19,7 +19,7 @@ public sealed class LiveMetrics
     {
         var meter = new ContractMeter(meterFactory, MetricCatalog.Meters.Live);
         _mountDuration = meter.Histogram("healthcare_cms.live.mount.duration");
-        _mountException = meter.Counter("healthcare_cms.live.mount.exception");
+        _mountException = meter.Counter("healthcare_cms.live.mount.exception").InitializeAtZero();
     }
 
     public void Mounted(string view, TimeSpan duration) =>

@@ -56,7 +56,39 @@ public sealed class ContractMeter
 
 public sealed class ContractCounter(Counter<long> counter, MetricDefinition definition)
 {
+    /// <summary>Most label combinations a counter may be initialised with (the product of its tag value sets).</summary>
+    public const int MaxInitialSeries = 100;
+
     public void Add(long value = 1) => counter.Add(value);
+
+    /// <summary>
+    /// Records 0 for every combination of the declared tag values, so every series exists from the start.
+    /// For fault counters: Prometheus' <c>rate</c>/<c>increase</c> cannot see a series' first sample as an
+    /// increase, so a counter that appears only at its first fault would hide that fault from its alert, and
+    /// its panels would be empty ("no data") instead of 0 while all is well.
+    /// </summary>
+    public ContractCounter InitializeAtZero()
+    {
+        IEnumerable<KeyValuePair<string, object?>[]> combinations = [[]];
+        foreach (var tag in definition.Tags)
+        {
+            combinations = combinations.SelectMany(prefix => tag.Values.Select(value =>
+                (KeyValuePair<string, object?>[])[.. prefix, new(tag.Key, value)])).ToArray();
+        }
+
+        var all = combinations.ToArray();
+        if (all.Length > MaxInitialSeries)
+        {
+            throw new InvalidOperationException($"{definition.Name} has {all.Length} label combinations; too many to initialise.");
+        }
+
+        foreach (var tags in all)
+        {
+            counter.Add(0, tags);
+        }
+
+        return this;
+    }
 
     public void Add(long value, params ReadOnlySpan<KeyValuePair<string, object?>> tags) =>
         counter.Add(value, TagGuard.Sanitize(definition, tags));

@@ -26,6 +26,32 @@ public sealed class TelemetryGuardTests : IDisposable
 
     private IMeterFactory MeterFactory => _services.GetRequiredService<IMeterFactory>();
 
+    /// <summary>A fault counter exists at 0 for every declared label combination before its first fault, so
+    /// <c>increase()</c> sees the first one; a counter without tags gets one series.</summary>
+    [Fact]
+    public void A_counter_initialised_at_zero_has_every_declared_combination_at_zero()
+    {
+        const string forwardFailures = "healthcare_cms.gateway.forward_failures";
+        const string auditFailures = "healthcare_cms.compliance.audit_write_failures";
+        using var forwards = new MetricCollector<long>(MeterFactory, MetricCatalog.Meters.Gateway, forwardFailures);
+        using var audits = new MetricCollector<long>(MeterFactory, MetricCatalog.Meters.Compliance, auditFailures);
+
+        new ContractMeter(MeterFactory, MetricCatalog.Meters.Gateway).Counter(forwardFailures).InitializeAtZero();
+        new ContractMeter(MeterFactory, MetricCatalog.Meters.Compliance).Counter(auditFailures).InitializeAtZero();
+
+        var definition = MetricCatalog.ByName[forwardFailures];
+        var expected = definition.TagsByKey["route"].Values
+            .SelectMany(route => definition.TagsByKey["error"].Values.Select(error => (route, error)))
+            .ToHashSet();
+        var recorded = forwards.GetMeasurementSnapshot();
+        Assert.Equal(expected.Count, recorded.Count);
+        Assert.Equal(expected, recorded.Select(m => ((string)m.Tags["route"]!, (string)m.Tags["error"]!)).ToHashSet());
+        Assert.All(recorded, m => Assert.Equal(0, m.Value));
+        var audit = Assert.Single(audits.GetMeasurementSnapshot());
+        Assert.Equal(0, audit.Value);
+        Assert.Empty(audit.Tags);
+    }
+
     [Fact]
     public void A_tag_key_outside_the_allow_list_is_dropped_when_recorded()
     {

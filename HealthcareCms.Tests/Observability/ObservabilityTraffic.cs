@@ -1,12 +1,16 @@
 using System.Text.Json;
 using HealthcareCms.Api.Identity;
+using HealthcareCms.Tests.Content;
 using HealthcareCms.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace HealthcareCms.Tests.Observability;
 
 /// <summary>
 /// The traffic run the observability tests evaluate against: the services' public endpoints, identity
-/// (login, failed login, refresh, logout, the admin-only SLO report), plus requests carrying personal data (an email, a CPF, a CNS, a phone number, a UUID) in
+/// (login, failed login, refresh, logout, the admin-only SLO report), every capability that emits a custom
+/// metric (<see cref="RunCapabilitiesAsync"/>), plus requests carrying personal data (an email, a CPF, a CNS, a phone number, a UUID) in
 /// paths, query strings and headers, which must never surface in any label. Runs once per fixture, then
 /// waits until Prometheus has scraped it and evaluated the SLO rules on it.
 /// </summary>
@@ -18,6 +22,7 @@ public static class ObservabilityTraffic
     public const string Cns = "898001160789013";
     public const string Phone = "+55 11 91234-5678";
     public const string Uuid = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    public const string PatientName = "Maria Aparecida Souza";
 
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static AppHostFixture? _done;
@@ -71,6 +76,56 @@ public static class ObservabilityTraffic
         }
 
         await RunIdentityAsync(fixture);
+        await RunCapabilitiesAsync(fixture);
+    }
+
+    /// <summary>
+    /// One pass through every capability that emits a custom metric: a post submitted and run through the
+    /// workflow (its WASM plugins included) while its author watches the live view, a PHI record written and
+    /// read by an MFA physician on a managed device, an LGPD consent and a data-subject request, a failed
+    /// live-view join and a policy denial (admin without MFA on the policy route).
+    /// </summary>
+    private static async Task RunCapabilitiesAsync(AppHostFixture fixture)
+    {
+        var physician = await TestUsers.CreateSessionAsync(fixture, Roles.Physician, withMfa: true);
+        using var author = physician.Client.OnManagedDevice();
+        var post = await ContentTestKit.CreatePostAsync(author);
+
+        await using (var live = new HubConnectionBuilder()
+            .WithUrl(new Uri(fixture.Endpoint("api"), "/live"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(physician.Tokens.AccessToken))
+            .Build())
+        {
+            await live.StartAsync();
+            await live.InvokeAsync<JsonElement>("JoinPostWorkflow", post.Id());
+            await Assert.ThrowsAsync<HubException>(() => live.InvokeAsync<JsonElement>("JoinPostWorkflow", Guid.NewGuid()));
+
+            using var submit = await author.PostAsync($"/api/posts/{post.Id()}/submit", null);
+            Assert.Equal(HttpStatusCode.Accepted, submit.StatusCode);
+            await ContentTestKit.WaitForStatusAsync(author, post.Id(), "approved", "changes_requested");
+        }
+
+        using (var consent = await author.PostAsJsonAsync($"/api/posts/{post.Id()}/patient-consents",
+            new { patientName = PatientName, cpf = ContentTestKit.NewCpf(), birthDate = "1980-02-29", scope = "image_use" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, consent.StatusCode);
+            (await author.GetAsync(consent.Headers.Location)).Dispose();
+        }
+
+        using var anonymous = TestUsers.AnonymousClient(fixture);
+        var subscriber = $"observability-{Guid.NewGuid():N}@example.com";
+        using (var subscribe = await anonymous.PostAsJsonAsync("/api/subscribers", new { name = "Carla Dias", email = subscriber, consents = new[] { "newsletter" } }))
+        {
+            Assert.Equal(HttpStatusCode.Created, subscribe.StatusCode);
+        }
+
+        using (var request = await anonymous.PostAsJsonAsync("/api/lgpd/requests", new { type = "access", email = subscriber }))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, request.StatusCode);
+        }
+
+        using var adminWithoutMfa = await TestUsers.LoginAsync(fixture, Roles.Admin);
+        using var denied = await adminWithoutMfa.GetAsync("/api/policy/v1/policies");
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
     }
 
     /// <summary>Every identity metric: a successful and a failed login (with an email), a refresh, a logout.</summary>
@@ -106,6 +161,21 @@ public static class ObservabilityTraffic
             // The identity traffic comes last: two samples of its series, so rate() has something to work on.
             "count_over_time(healthcare_cms_auth_logouts_total[1m]) > 1",
             "count_over_time(healthcare_cms_auth_token_refreshes_total[1m]) > 1",
+            // The capabilities' series, and the fault counters (initialised at 0), twice each as well.
+            "count_over_time(healthcare_cms_compliance_phi_access_total[1m]) > 1",
+            "count_over_time(healthcare_cms_compliance_lgpd_events_total[1m]) > 1",
+            "count_over_time(healthcare_cms_compliance_audit_write_failures_total[1m]) > 1",
+            "count_over_time(healthcare_cms_medical_workflows_completed_total[1m]) > 1",
+            "count_over_time(healthcare_cms_medical_workflows_duration_seconds_count[1m]) > 1",
+            "count_over_time(healthcare_cms_wasm_plugin_calls_total[1m]) > 1",
+            "count_over_time(healthcare_cms_wasm_errors_total[1m]) > 1",
+            "count_over_time(healthcare_cms_live_mount_duration_seconds_count[1m]) > 1",
+            "count_over_time(healthcare_cms_live_mount_exception_total[1m]) > 1",
+            "count_over_time(healthcare_cms_zero_trust_policy_evaluations_total{decision=\"deny\"}[1m]) > 1",
+            "count_over_time(healthcare_cms_zero_trust_denials_total[1m]) > 1",
+            "count_over_time(healthcare_cms_zero_trust_trust_scores_count[1m]) > 1",
+            "count_over_time(healthcare_cms_zero_trust_enforcement_failures_total[1m]) > 1",
+            "count_over_time(healthcare_cms_gateway_forward_failures_total[1m]) > 1",
         ];
         var deadline = DateTime.UtcNow.AddSeconds(90);
         foreach (var query in ready)

@@ -25,7 +25,7 @@ public sealed class WasmMetrics
         var meter = new ContractMeter(meterFactory, MetricCatalog.Meters.Wasm);
         _calls = meter.Counter("healthcare_cms.wasm.plugin_calls");
         _executionTime = meter.Histogram("healthcare_cms.wasm.execution_time");
-        _errors = meter.Counter("healthcare_cms.wasm.errors");
+        _errors = meter.Counter("healthcare_cms.wasm.errors").InitializeAtZero();
     }
 
     /// <summary>One call of a plugin (successful or not) and how long it ran.</summary>

@@ -1,6 +1,7 @@
 using HealthcareCms.Workflows.Pipeline;
 using HealthcareCms.Workflows.Plugins;
 using HealthcareCms.Workflows.Rules;
+using HealthcareCms.ServiceDefaults.Telemetry;
 
 namespace HealthcareCms.Workflows.Queue;
 
@@ -40,7 +41,7 @@ public static class QueueExtensions
         builder.Services.AddSingleton<JobSignal>();
         builder.Services.AddSingleton<QueueHealthSnapshot>();
         builder.Services.AddSingleton<WorkflowMetrics>();
-        builder.Services.AddSingleton<WasmMetrics>();
+        builder.Services.AddSingleton<WasmMetrics>().CreateMetricsAtStart<WasmMetrics>();
         builder.Services.AddSingleton(sp => new WasmSandbox(pluginOptions.Limits, sp.GetRequiredService<WasmMetrics>()));
         builder.Services.AddSingleton(sp => new PluginCatalog(pluginOptions, sp.GetRequiredService<WasmSandbox>(), AppContext.BaseDirectory));
 
