@@ -11,7 +11,11 @@ public static class DatabaseExtensions
         // No retrying execution strategy: handlers use explicit transactions (the audit record commits with the
         // change it audits); a failure surfaces as 503 and nothing is acknowledged.
         builder.AddNpgsqlDbContext<CmsDbContext>(ConnectionName,
-            configureSettings: settings => settings.DisableRetry = true,
+            configureSettings: settings =>
+            {
+                settings.DisableRetry = true;
+                settings.ConnectionString = WithConnectTimeout(settings.ConnectionString);
+            },
             configureDbContextOptions: options => options.UseSnakeCaseNamingConvention());
 
         builder.Services.AddSingleton<RepoMetrics>();
@@ -35,5 +39,20 @@ public static class DatabaseExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>Seconds a request waits to open a connection when the connection string does not say: while
+    /// PostgreSQL is down a request fails (503) after this, not after Npgsql's default 15 s.</summary>
+    public const int DefaultConnectTimeoutSeconds = 5;
+
+    internal static string? WithConnectTimeout(string? connectionString)
+    {
+        if (string.IsNullOrEmpty(connectionString)
+            || new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.ContainsKey("Timeout"))
+        {
+            return connectionString;
+        }
+
+        return new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Timeout = DefaultConnectTimeoutSeconds }.ConnectionString;
     }
 }

@@ -16,7 +16,7 @@ public static class DecisionsApi
         builder.Services.AddHostedService<DecisionWarmup>();
         builder.Services.AddSingleton<PolicyMetrics>();
         builder.Services.AddSingleton<PolicyEngine>();
-        builder.Services.AddInternalIdentityKey(builder.Configuration);
+        builder.Services.AddInternalIdentityKey();
         builder.Services.AddHealthChecks().AddCheck<PolicyLoadedHealthCheck>("policy", tags: [HealthTags.Ready]);
         return builder;
     }

@@ -68,13 +68,25 @@ public sealed partial class GatewayAssertionFilter(
 
 public static class GatewayAssertionExtensions
 {
-    /// <summary>Registers the signing key from configuration (<see cref="IdentityAssertion.SigningKeyConfigurationKey"/>);
-    /// a missing or short key stops the service at start.</summary>
-    public static IServiceCollection AddInternalIdentityKey(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>Registers the signing key from configuration (<see cref="IdentityAssertion.SigningKeyConfigurationKey"/>).
+    /// A missing or short key stops the service when its host starts; a one-shot run that serves nothing (the
+    /// worker's <c>--migrate</c> Job) does not need it.</summary>
+    public static IServiceCollection AddInternalIdentityKey(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(new InternalIdentityKey(IdentityAssertion.ReadKey(configuration)));
+        services.AddSingleton(sp => new InternalIdentityKey(IdentityAssertion.ReadKey(sp.GetRequiredService<IConfiguration>())));
+        services.AddHostedService(sp => new KeyCheckAtStart(sp.GetRequiredService<InternalIdentityKey>()));
         return services;
+    }
+
+    /// <summary>Resolving it (when the host starts) reads and checks the key.</summary>
+    private sealed class KeyCheckAtStart(InternalIdentityKey key) : Microsoft.Extensions.Hosting.IHostedService
+    {
+        public int KeyLength => key.Bytes.Length;
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Admits only requests carrying a valid gateway assertion for one of <paramref name="roles"/>.</summary>

@@ -4,6 +4,7 @@ using HealthcareCms.Tests.Content;
 using HealthcareCms.Tests.Infrastructure;
 using Npgsql;
 using static HealthcareCms.Tests.Content.ContentTestKit;
+using static HealthcareCms.Tests.Infrastructure.MetricsScrape;
 
 namespace HealthcareCms.Tests.Audit;
 

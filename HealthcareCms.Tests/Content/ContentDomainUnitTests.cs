@@ -12,6 +12,15 @@ namespace HealthcareCms.Tests.Content;
 /// <summary>The domain rules without the AppHost: state machine, CPF, PHI encryption, the audit chain, SQL shapes.</summary>
 public sealed class ContentDomainUnitTests
 {
+    /// <summary>While PostgreSQL is down a request fails after 5 s of connecting, not Npgsql's 15 s; an explicit
+    /// Timeout in the connection string wins.</summary>
+    [Theory]
+    [InlineData("Host=localhost;Port=5433;Database=cmsdb;Username=postgres", 5)]
+    [InlineData("Host=localhost;Database=cmsdb;Timeout=30", 30)]
+    [InlineData("Host=localhost;Database=cmsdb;timeout=2;Command Timeout=60", 2)]
+    public void The_api_connects_with_a_short_timeout_unless_the_connection_string_sets_one(string connectionString, int expected) =>
+        Assert.Equal(expected, new Npgsql.NpgsqlConnectionStringBuilder(DatabaseExtensions.WithConnectTimeout(connectionString)).Timeout);
+
     [Theory]
     [InlineData("draft", "submitted", true)]
     [InlineData("submitted", "in_review", true)]

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using HealthcareCms.Tests.Infrastructure;
@@ -7,7 +6,7 @@ using Npgsql;
 
 namespace HealthcareCms.Tests.Content;
 
-/// <summary>Shared steps of the content, PHI, LGPD and audit tests: posts, the database, metrics, the outbox.</summary>
+/// <summary>Shared steps of the content, PHI, LGPD and audit tests: posts, the database, the outbox (metrics: <see cref="MetricsScrape"/>).</summary>
 public static partial class ContentTestKit
 {
     public const string CleanBody =
@@ -106,58 +105,6 @@ public static partial class ContentTestKit
         return post.Id();
     }
 
-    public static async Task<string> ScrapeAsync(AppHostFixture fixture, string service = "api")
-    {
-        using var management = fixture.CreateClient(service, "management");
-        return await management.GetStringAsync("/metrics");
-    }
-
-    /// <summary>The sum of every sample of <paramref name="series"/> carrying all <paramref name="labels"/>.</summary>
-    public static double Sample(string exposition, string series, params (string Key, string Value)[] labels)
-    {
-        double total = 0;
-        foreach (Match match in SampleLine().Matches(exposition))
-        {
-            if (match.Groups["name"].Value != series)
-            {
-                continue;
-            }
-
-            var labelText = match.Groups["labels"].Value;
-            if (labels.All(l => labelText.Contains($"{l.Key}=\"{l.Value}\"", StringComparison.Ordinal)))
-            {
-                total += double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
-            }
-        }
-
-        return total;
-    }
-
-    public static bool HasSample(string exposition, string series, params (string Key, string Value)[] labels) =>
-        SampleLine().Matches(exposition).Any(m => m.Groups["name"].Value == series
-            && labels.All(l => m.Groups["labels"].Value.Contains($"{l.Key}=\"{l.Value}\"", StringComparison.Ordinal)));
-
-    /// <summary>Waits until the series grew past <paramref name="before"/> (the exporter reads instruments on scrape).</summary>
-    public static async Task<double> WaitForIncreaseAsync(
-        AppHostFixture fixture, double before, string series, params (string Key, string Value)[] labels)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        double now;
-        do
-        {
-            now = Sample(await ScrapeAsync(fixture), series, labels);
-            if (now > before)
-            {
-                return now;
-            }
-
-            await Task.Delay(250);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        throw new TimeoutException($"{series}{{{string.Join(",", labels.Select(l => $"{l.Key}={l.Value}"))}}} stayed at {now}.");
-    }
-
     /// <summary>The token in the newest confirmation email to <paramref name="email"/> (the dev outbox).</summary>
     public static async Task<string> ConfirmationTokenAsync(AppHostFixture fixture, string email)
     {
@@ -196,9 +143,6 @@ public static partial class ContentTestKit
         var remainder = sum % 11;
         return remainder < 2 ? 0 : 11 - remainder;
     }
-
-    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?<labels>[^}]*)\})?\s+(?<value>\S+)", RegexOptions.Multiline)]
-    private static partial Regex SampleLine();
 
     [GeneratedRegex(@"/confirm: (\S+)")]
     private static partial Regex TokenInBody();

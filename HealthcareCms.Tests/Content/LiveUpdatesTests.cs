@@ -5,6 +5,7 @@ using HealthcareCms.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using static HealthcareCms.Tests.Content.ContentTestKit;
+using static HealthcareCms.Tests.Infrastructure.MetricsScrape;
 
 namespace HealthcareCms.Tests.Content;
 

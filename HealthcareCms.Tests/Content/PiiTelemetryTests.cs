@@ -3,6 +3,7 @@ using HealthcareCms.Api.Identity;
 using HealthcareCms.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthcareCms.Tests.Content.ContentTestKit;
+using static HealthcareCms.Tests.Infrastructure.MetricsScrape;
 
 namespace HealthcareCms.Tests.Content;
 

@@ -1,6 +1,7 @@
 using HealthcareCms.Api.Identity;
 using HealthcareCms.Tests.Infrastructure;
 using static HealthcareCms.Tests.Content.ContentTestKit;
+using static HealthcareCms.Tests.Infrastructure.MetricsScrape;
 
 namespace HealthcareCms.Tests.Content;
 

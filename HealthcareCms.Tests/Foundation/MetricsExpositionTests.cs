@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using HealthcareCms.Tests.Infrastructure;
 
@@ -83,13 +82,7 @@ public sealed class MetricsExpositionTests(AppHostFixture fixture)
         (await publicClient.GetAsync(path)).Dispose();
         (await publicClient.GetAsync(path)).Dispose();
 
-        using var management = fixture.CreateClient(service, "management");
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
-        request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("text/plain; version=0.0.4"));
-        // The exporter caches a scrape briefly; wait for one taken after the traffic above.
-        await Task.Delay(TimeSpan.FromSeconds(1.2));
-        using var response = await management.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        return await response.Content.ReadAsStringAsync();
+        // The exporter caches a scrape briefly: fresh waits for one taken after the traffic above.
+        return await MetricsScrape.ScrapeAsync(fixture, service, fresh: true);
     }
 }

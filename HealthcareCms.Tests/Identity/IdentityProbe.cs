@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text.RegularExpressions;
 using Aspire.Hosting.Testing;
 using HealthcareCms.Tests.Infrastructure;
 using Npgsql;
@@ -8,44 +6,17 @@ using Npgsql;
 namespace HealthcareCms.Tests.Identity;
 
 /// <summary>Reads what the running Api exposes: its Prometheus counters and (for set-up only) its database.</summary>
-internal static partial class IdentityProbe
+internal static class IdentityProbe
 {
     public const string LoginAttempts = "healthcare_cms_auth_login_attempts_total";
     public const string TokenRefreshes = "healthcare_cms_auth_token_refreshes_total";
     public const string Logouts = "healthcare_cms_auth_logouts_total";
 
-    public static async Task<string> ScrapeAsync(AppHostFixture fixture)
-    {
-        // The exporter caches a scrape briefly: wait for one taken after what the test just did.
-        await Task.Delay(TimeSpan.FromSeconds(1.2));
-        using var management = fixture.CreateClient("api", "management");
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
-        request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("text/plain; version=0.0.4"));
-        using var response = await management.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        return await response.Content.ReadAsStringAsync();
-    }
+    public static Task<string> ScrapeAsync(AppHostFixture fixture) => MetricsScrape.ScrapeAsync(fixture, "api", fresh: true);
 
-    /// <summary>The counter's value for one <c>result</c> (or the untagged series), 0 when not yet exported.</summary>
-    public static double Counter(string exposition, string name, string? result = null)
-    {
-        foreach (var line in exposition.Split('\n'))
-        {
-            var match = SeriesLine().Match(line);
-            if (!match.Success || match.Groups["name"].Value != name)
-            {
-                continue;
-            }
-
-            var labels = match.Groups["labels"].Value;
-            if (result is null || labels.Contains($"result=\"{result}\"", StringComparison.Ordinal))
-            {
-                return double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
-            }
-        }
-
-        return 0;
-    }
+    /// <summary>The counter's value for one <c>result</c> (or all its series), 0 when not yet exported.</summary>
+    public static double Counter(string exposition, string name, string? result = null) =>
+        result is null ? MetricsScrape.Sample(exposition, name) : MetricsScrape.Sample(exposition, name, ("result", result));
 
     /// <summary>Counter deltas of one action: scrape, act, scrape.</summary>
     public static async Task<Func<string, string?, double>> DeltaAsync(AppHostFixture fixture, Func<Task> action)
@@ -77,6 +48,4 @@ internal static partial class IdentityProbe
         return await run(command);
     }
 
-    [GeneratedRegex("^(?<name>[a-z_:][a-z0-9_:]*)(\\{(?<labels>[^}]*)\\})? (?<value>[0-9.eE+-]+)")]
-    private static partial Regex SeriesLine();
 }

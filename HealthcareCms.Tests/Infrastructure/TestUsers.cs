@@ -127,6 +127,14 @@ public static class TestUsers
     }
 
     /// <summary>An address in 198.18.0.0/15 (RFC 2544 benchmarking range).</summary>
+    /// <summary>Sets the client address the Api sees (X-Forwarded-For, trusted from the test host), replacing any earlier one.</summary>
+    public static HttpClient WithClientAddress(this HttpClient client, string clientAddress)
+    {
+        client.DefaultRequestHeaders.Remove("X-Forwarded-For");
+        client.DefaultRequestHeaders.Add("X-Forwarded-For", clientAddress);
+        return client;
+    }
+
     public static string RandomTestAddress() =>
         $"198.{RandomNumberGenerator.GetInt32(18, 20)}.{RandomNumberGenerator.GetInt32(0, 256)}.{RandomNumberGenerator.GetInt32(1, 255)}";
 

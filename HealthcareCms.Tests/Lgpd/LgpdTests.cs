@@ -3,6 +3,7 @@ using HealthcareCms.Api.Identity;
 using HealthcareCms.Tests.Content;
 using HealthcareCms.Tests.Infrastructure;
 using static HealthcareCms.Tests.Content.ContentTestKit;
+using static HealthcareCms.Tests.Infrastructure.MetricsScrape;
 
 namespace HealthcareCms.Tests.Lgpd;
 

@@ -115,7 +115,7 @@ public sealed partial class DeclaredMetricsTests(AppHostFixture fixture, ITestOu
         var definition = MetricCatalog.ByName[metric];
         var expected = definition.Tags.Aggregate(1, (product, tag) => product * tag.Values.Count);
 
-        var series = (await Exposition.ScrapeAsync(fixture, service))
+        var series = (await MetricsScrape.ScrapeSamplesAsync(fixture, service))
             .Where(s => s.Name == definition.PrometheusName)
             .Select(s => string.Join(',', definition.TagKeys.Select(k => s.Labels.GetValueOrDefault(k))))
             .Distinct()
@@ -140,7 +140,7 @@ public sealed partial class DeclaredMetricsTests(AppHostFixture fixture, ITestOu
         var all = new List<(string, ExposedSample)>();
         foreach (var service in AppHostFixture.ServiceNames)
         {
-            all.AddRange((await Exposition.ScrapeAsync(fixture, service)).Select(s => (service, s)));
+            all.AddRange((await MetricsScrape.ScrapeSamplesAsync(fixture, service)).Select(s => (service, s)));
         }
 
         return all;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using HealthcareCms.ServiceDefaults.Telemetry;
+using HealthcareCms.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -99,6 +100,6 @@ public sealed class ExportedNamesTests : IAsyncLifetime
         request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse(accept));
         using var response = await client.SendAsync(request);
         response.EnsureSuccessStatusCode();
-        return Exposition.Parse(await response.Content.ReadAsStringAsync());
+        return MetricsScrape.Parse(await response.Content.ReadAsStringAsync());
     }
 }

@@ -5,6 +5,7 @@ using HealthcareCms.Tests.Content;
 using HealthcareCms.Tests.Infrastructure;
 using Npgsql;
 using static HealthcareCms.Tests.Content.ContentTestKit;
+using static HealthcareCms.Tests.Infrastructure.MetricsScrape;
 
 namespace HealthcareCms.Tests.Phi;
 
@@ -127,7 +128,7 @@ public sealed class PatientConsentTests(AppHostFixture fixture)
     [InlineData("00000000000")]
     [InlineData("123.456.789-00")]
     [InlineData("1234567890")]
-    [InlineData("abc")]
+    [InlineData("cpf-xyz")] // not hex-only: a trace id in the problem could contain a hex string by chance
     public async Task Invalid_or_repeated_digit_cpfs_are_refused(string cpf)
     {
         using var author = (await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true)).OnManagedDevice();

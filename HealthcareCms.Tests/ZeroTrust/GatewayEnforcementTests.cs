@@ -83,9 +83,9 @@ public sealed class GatewayEnforcementTests(AppHostFixture fixture)
         using var editor = await SessionAsync(Roles.Editor, withMfa: false, TrustedAddress);
         (await GetDecidedAsync(editor, "/api/workflows/status")).Dispose();
 
-        var exposition = await Scrape.MetricsAsync(fixture, "api");
+        var exposition = await MetricsScrape.ScrapeAsync(fixture, "api", fresh: true);
 
-        Assert.True(Scrape.Sum(exposition, "healthcare_cms_gateway_forwarded_requests_total", ("route", "workflows"), ("status_class", "2xx")) >= 1);
+        Assert.True(MetricsScrape.Sample(exposition, "healthcare_cms_gateway_forwarded_requests_total", ("route", "workflows"), ("status_class", "2xx")) >= 1);
         Assert.Contains("healthcare_cms_gateway_active_forwards", exposition);
     }
 
@@ -95,7 +95,7 @@ public sealed class GatewayEnforcementTests(AppHostFixture fixture)
     public async Task Identical_requests_reuse_a_cached_allow_and_audit_its_decision_id()
     {
         var session = await TestUsers.CreateSessionAsync(fixture, Roles.Editor);
-        using var editor = WithAddress(session.Client, TrustedAddress);
+        using var editor = TestUsers.WithClientAddress(session.Client, TrustedAddress);
 
         for (var i = 0; i < 3; i++)
         {
@@ -136,8 +136,8 @@ public sealed class GatewayEnforcementTests(AppHostFixture fixture)
             using var publicPosts = await anonymous.GetAsync("/api/posts");
             Assert.Equal(HttpStatusCode.OK, publicPosts.StatusCode);
 
-            var exposition = await Scrape.MetricsAsync(fixture, "api");
-            Assert.True(Scrape.Sum(exposition, "healthcare_cms_zero_trust_enforcement_failures_total") >= 1);
+            var exposition = await MetricsScrape.ScrapeAsync(fixture, "api", fresh: true);
+            Assert.True(MetricsScrape.Sample(exposition, "healthcare_cms_zero_trust_enforcement_failures_total") >= 1);
         }
         finally
         {
@@ -196,14 +196,7 @@ public sealed class GatewayEnforcementTests(AppHostFixture fixture)
     }
 
     private async Task<HttpClient> SessionAsync(string role, bool withMfa, string clientAddress) =>
-        WithAddress((await TestUsers.CreateSessionAsync(fixture, role, withMfa)).Client, clientAddress);
-
-    private static HttpClient WithAddress(HttpClient client, string clientAddress)
-    {
-        client.DefaultRequestHeaders.Remove("X-Forwarded-For");
-        client.DefaultRequestHeaders.Add("X-Forwarded-For", clientAddress);
-        return client;
-    }
+        TestUsers.WithClientAddress((await TestUsers.CreateSessionAsync(fixture, role, withMfa)).Client, clientAddress);
 
     /// <summary>The decision ids of the user's successful workflow-status accesses, oldest first (cms.audit_log).</summary>
     private async Task<List<string?>> DecisionIdsAsync(Guid userId)

@@ -11,6 +11,32 @@ public sealed class IdentityAssertionTests
     private static readonly byte[] Key = Encoding.UTF8.GetBytes("test-internal-signing-key-0123456789abcdef");
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 14, 0, 0, TimeSpan.Zero);
 
+    /// <summary>A service that verifies assertions refuses to start without a usable key; a one-shot run that
+    /// never starts the host (the worker's migration Job) does not need one.</summary>
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("too-short", false)]
+    [InlineData("a-signing-key-of-more-than-thirty-two-characters", true)]
+    public async Task A_verifying_service_starts_only_with_a_usable_signing_key(string? key, bool starts)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Configuration[IdentityAssertion.SigningKeyConfigurationKey] = key;
+        builder.Services.AddInternalIdentityKey();
+        using var host = builder.Build();
+
+        var error = await Record.ExceptionAsync(() => host.StartAsync());
+
+        Assert.Equal(starts, error is null);
+        if (!starts)
+        {
+            Assert.Contains("InternalIdentity:SigningKey", error!.Message);
+        }
+        else
+        {
+            await host.StopAsync();
+        }
+    }
+
     [Fact]
     public void A_signed_assertion_verifies_and_carries_role_and_subject()
     {

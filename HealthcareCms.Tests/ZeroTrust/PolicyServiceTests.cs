@@ -139,25 +139,25 @@ public sealed class PolicyServiceTests(AppHostFixture fixture)
         (await policy.PostAsJsonAsync("/v1/decisions", Request(amr: ["pwd"]))).Dispose();
         (await policy.PostAsJsonAsync("/v1/decisions", Request(type: "x_ray_image"))).Dispose();
 
-        var exposition = await Scrape.MetricsAsync(fixture, "policy");
+        var exposition = await MetricsScrape.ScrapeAsync(fixture, "policy", fresh: true);
 
-        Assert.True(Scrape.Sum(exposition, "healthcare_cms_zero_trust_policy_evaluations_total", ("decision", "allow"), ("resource_type", "patient_consent")) >= 1);
-        Assert.True(Scrape.Sum(exposition, "healthcare_cms_zero_trust_policy_evaluations_total", ("decision", "deny"), ("resource_type", "unknown")) >= 1);
-        Assert.True(Scrape.Sum(exposition, "healthcare_cms_zero_trust_denials_total", ("reason", "mfa_required")) >= 1);
-        Assert.True(Scrape.Sum(exposition, "healthcare_cms_zero_trust_denials_total", ("reason", "unknown_resource_type")) >= 1);
-        Assert.All(Scrape.Samples(exposition, "healthcare_cms_zero_trust_denials_total"),
+        Assert.True(MetricsScrape.Sample(exposition, "healthcare_cms_zero_trust_policy_evaluations_total", ("decision", "allow"), ("resource_type", "patient_consent")) >= 1);
+        Assert.True(MetricsScrape.Sample(exposition, "healthcare_cms_zero_trust_policy_evaluations_total", ("decision", "deny"), ("resource_type", "unknown")) >= 1);
+        Assert.True(MetricsScrape.Sample(exposition, "healthcare_cms_zero_trust_denials_total", ("reason", "mfa_required")) >= 1);
+        Assert.True(MetricsScrape.Sample(exposition, "healthcare_cms_zero_trust_denials_total", ("reason", "unknown_resource_type")) >= 1);
+        Assert.All(MetricsScrape.Samples(exposition, "healthcare_cms_zero_trust_denials_total"),
             s => Assert.Contains(s.Labels["reason"], MetricCatalog.Values.DenialReasons));
 
-        var scoreBuckets = Scrape.Samples(exposition, "healthcare_cms_zero_trust_trust_scores_bucket");
-        Assert.All(scoreBuckets, s => Assert.Equal(["le"], s.Labels.Keys));
+        var scoreBuckets = MetricsScrape.Samples(exposition, "healthcare_cms_zero_trust_trust_scores_bucket");
+        Assert.All(scoreBuckets, s => Assert.Equal(["le"], s.OwnLabels.Keys));
         Assert.Equal(["0", "20", "40", "60", "80", "100", "+Inf"], scoreBuckets.Select(s => s.Labels["le"]));
-        Assert.All(Scrape.Samples(exposition, "healthcare_cms_zero_trust_trust_scores_count"), s => Assert.Empty(s.Labels));
+        Assert.All(MetricsScrape.Samples(exposition, "healthcare_cms_zero_trust_trust_scores_count"), s => Assert.Empty(s.OwnLabels));
 
-        var latencyBuckets = Scrape.Samples(exposition, "healthcare_cms_zero_trust_evaluation_time_seconds_bucket")
+        var latencyBuckets = MetricsScrape.Samples(exposition, "healthcare_cms_zero_trust_evaluation_time_seconds_bucket")
             .Select(s => s.Labels["le"]).Where(le => le != "+Inf").Select(le => double.Parse(le, CultureInfo.InvariantCulture));
         Assert.Equal(MetricCatalog.PolicyEvaluationBuckets, latencyBuckets);
         Assert.Contains(0.0001, latencyBuckets);
-        Assert.True(Scrape.Sum(exposition, "healthcare_cms_zero_trust_evaluation_time_seconds_count") >= 3);
+        Assert.True(MetricsScrape.Sample(exposition, "healthcare_cms_zero_trust_evaluation_time_seconds_count") >= 3);
     }
 
     private async Task<HttpClient> AdminPolicyClientAsync()

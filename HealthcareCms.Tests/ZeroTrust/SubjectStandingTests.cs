@@ -25,7 +25,7 @@ public sealed class SubjectStandingTests(AppHostFixture fixture)
     public async Task Failed_logins_against_the_account_are_a_decision_input()
     {
         var session = await TestUsers.CreateSessionAsync(fixture, Roles.Editor);
-        var client = WithAddress(session.Client, TrustedAddress);
+        var client = TestUsers.WithClientAddress(session.Client, TrustedAddress);
         using var anonymous = TestUsers.AnonymousClient(fixture);
         for (var i = 0; i < 3; i++)
         {
@@ -48,7 +48,7 @@ public sealed class SubjectStandingTests(AppHostFixture fixture)
     public async Task An_account_disabled_in_the_database_is_denied_by_the_policy_while_its_session_lives()
     {
         var session = await TestUsers.CreateSessionAsync(fixture, Roles.Editor);
-        var client = WithAddress(session.Client, TrustedAddress);
+        var client = TestUsers.WithClientAddress(session.Client, TrustedAddress);
         using (var before = await client.GetAsync("/api/workflows/status"))
         {
             Assert.Equal(HttpStatusCode.OK, before.StatusCode);
@@ -72,13 +72,6 @@ public sealed class SubjectStandingTests(AppHostFixture fixture)
         var line = await DecisionLogLineAsync(problem.GetProperty("decisionId").GetString()!);
         Assert.Matches(@"\bstatus disabled\b", line);
         Assert.Matches(@"\bdeny\b", line);
-    }
-
-    private static HttpClient WithAddress(HttpClient client, string clientAddress)
-    {
-        client.DefaultRequestHeaders.Remove("X-Forwarded-For");
-        client.DefaultRequestHeaders.Add("X-Forwarded-For", clientAddress);
-        return client;
     }
 
     private async Task<string> LatestDecisionIdAsync(Guid userId)

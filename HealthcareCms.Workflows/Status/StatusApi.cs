@@ -40,7 +40,7 @@ public static class StatusApi
     {
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<WorkerClock>();
-        builder.Services.AddInternalIdentityKey(builder.Configuration);
+        builder.Services.AddInternalIdentityKey();
         return builder;
     }
 
