@@ -58,6 +58,9 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddTransient<CorrelationPropagationHandler>();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
+            // The default HttpClient logging writes every request URI (paths hold ids) at Information; client
+            // calls are traced and measured instead, with the path removed (RemovePersonalAttributes).
+            http.RemoveAllLoggers();
             http.AddHttpMessageHandler<CorrelationPropagationHandler>();
             http.AddStandardResilienceHandler();
             http.AddServiceDiscovery();
@@ -97,7 +100,9 @@ public static class ServiceDefaultsExtensions
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
-            logging.IncludeScopes = true;
+            // No scopes: ASP.NET Core's request scope carries RequestPath, and paths hold ids (users, consents).
+            // Trace and span ids still come with every record from the current activity.
+            logging.IncludeScopes = false;
         });
 
         builder.Services.AddOpenTelemetry()

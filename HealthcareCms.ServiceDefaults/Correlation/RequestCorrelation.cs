@@ -28,9 +28,39 @@ public static class RequestCorrelation
         internal set => CurrentIds.Value = value;
     }
 
-    /// <summary>1–200 characters of <c>[A-Za-z0-9._-]</c>.</summary>
+    /// <summary>Separators a number may be written with inside an id (<c>123.456.789-09</c>).</summary>
+    private static readonly SearchValues<char> Separators = SearchValues.Create("._-");
+
+    /// <summary>Fewest digits of a bare number that could be a document or phone number (CPF 11, CNS 15, phone 10+).</summary>
+    private const int PersonalNumberDigits = 8;
+
+    /// <summary>
+    /// 1–200 characters of <c>[A-Za-z0-9._-]</c>, and not a bare number of 8 or more digits (with or without
+    /// <c>.</c>/<c>-</c>/<c>_</c>): such an id could be a CPF, CNS or phone number, and ids go into spans and
+    /// responses, so it is replaced like any other invalid one. Emails, names and <c>+55 …</c> numbers are
+    /// already excluded by the character set.
+    /// </summary>
     public static bool IsValid(string? value) =>
-        !string.IsNullOrEmpty(value) && value.Length <= MaxLength && !value.AsSpan().ContainsAnyExcept(Allowed);
+        !string.IsNullOrEmpty(value) && value.Length <= MaxLength && !value.AsSpan().ContainsAnyExcept(Allowed)
+        && !LooksLikePersonalNumber(value);
+
+    private static bool LooksLikePersonalNumber(string value)
+    {
+        var digits = 0;
+        foreach (var c in value)
+        {
+            if (char.IsAsciiDigit(c))
+            {
+                digits++;
+            }
+            else if (!Separators.Contains(c))
+            {
+                return false;
+            }
+        }
+
+        return digits >= PersonalNumberDigits;
+    }
 
     public static string NewRequestId() => Guid.NewGuid().ToString("N");
 }

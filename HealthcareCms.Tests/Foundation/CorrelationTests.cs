@@ -33,6 +33,7 @@ public sealed class CorrelationTests(AppHostFixture fixture)
     [Theory]
     [InlineData("has space")]
     [InlineData("patient@example.com")]
+    [InlineData("123.456.789-09")]
     [InlineData("")]
     public async Task Invalid_request_ids_are_replaced(string given)
     {
@@ -67,6 +68,13 @@ public sealed class RequestIdRuleTests
     [InlineData("semi;colon", false)]
     [InlineData("", false)]
     [InlineData(null, false)]
+    [InlineData("12345678909", false)] // a CPF
+    [InlineData("123.456.789-09", false)] // a formatted CPF
+    [InlineData("898001160789013", false)] // a CNS
+    [InlineData("11-91234-5678", false)] // a phone number
+    [InlineData("1234567", true)] // short numbers are counters, not documents
+    [InlineData("req-20261124-000123", true)]
+    [InlineData("0f8fad5bd9cb469fa16570867728950e", true)]
     public void Request_ids_are_1_to_200_safe_characters(string? value, bool valid) =>
         Assert.Equal(valid, RequestCorrelation.IsValid(value));
 
