@@ -1,8 +1,8 @@
+using HealthcareCms.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
-using HealthcareCms.ServiceDefaults.Telemetry;
 
 namespace HealthcareCms.Api.Access;
 

@@ -1,10 +1,10 @@
 using HealthcareCms.Api.Content;
 using HealthcareCms.Api.Data;
 using HealthcareCms.Api.Identity;
+using HealthcareCms.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using HealthcareCms.ServiceDefaults.Telemetry;
 
 namespace HealthcareCms.Api.Audit;
 

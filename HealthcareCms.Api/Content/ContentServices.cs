@@ -1,7 +1,7 @@
 using HealthcareCms.Api.Identity;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using HealthcareCms.Api.Live;
 using HealthcareCms.ServiceDefaults.Telemetry;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 
 namespace HealthcareCms.Api.Content;
 

@@ -1,7 +1,7 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using HealthcareCms.Api.Data;
 using HealthcareCms.Api.Gateway;
 using HealthcareCms.ServiceDefaults.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
 namespace HealthcareCms.Api.Status;

@@ -1,7 +1,7 @@
+using HealthcareCms.ServiceDefaults.Telemetry;
 using HealthcareCms.Workflows.Pipeline;
 using HealthcareCms.Workflows.Plugins;
 using HealthcareCms.Workflows.Rules;
-using HealthcareCms.ServiceDefaults.Telemetry;
 
 namespace HealthcareCms.Workflows.Queue;
 
