@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace HealthcareCms.Api.Data.Migrations
 {
     [DbContext(typeof(CmsDbContext))]
-    [Migration("20261124171946_ContentDomain")]
-    partial class ContentDomain
+    [Migration("20261124204206_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

@@ -1,105 +1,18 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
 namespace HealthcareCms.Api.Data.Migrations
 {
     /// <inheritdoc />
-    public partial class ContentDomain : Migration
+    public partial class Initial : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.AddColumn<Guid>(
-                name: "workflow_job_id",
-                schema: "cms",
-                table: "posts",
-                type: "uuid",
-                nullable: true);
-
-            migrationBuilder.AlterColumn<string>(
-                name: "user_role",
-                schema: "cms",
-                table: "audit_log",
-                type: "character varying(40)",
-                maxLength: 40,
-                nullable: true,
-                oldClrType: typeof(string),
-                oldType: "character varying(20)",
-                oldMaxLength: 20,
-                oldNullable: true);
-
-            migrationBuilder.AlterColumn<string>(
-                name: "source_ip",
-                schema: "cms",
-                table: "audit_log",
-                type: "character varying(64)",
-                maxLength: 64,
-                nullable: true,
-                oldClrType: typeof(string),
-                oldType: "character varying(45)",
-                oldMaxLength: 45,
-                oldNullable: true);
-
-            migrationBuilder.AlterColumn<string>(
-                name: "decision_id",
-                schema: "cms",
-                table: "audit_log",
-                type: "character varying(128)",
-                maxLength: 128,
-                nullable: true,
-                oldClrType: typeof(string),
-                oldType: "character varying(100)",
-                oldMaxLength: 100,
-                oldNullable: true);
-
-            migrationBuilder.AlterColumn<long>(
-                name: "id",
-                schema: "cms",
-                table: "audit_log",
-                type: "bigint",
-                nullable: false,
-                oldClrType: typeof(long),
-                oldType: "bigint")
-                .OldAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityAlwaysColumn);
-
-            migrationBuilder.AddColumn<string>(
-                name: "fhir_action",
-                schema: "cms",
-                table: "audit_log",
-                type: "character varying(1)",
-                maxLength: 1,
-                nullable: false,
-                defaultValue: "");
-
-            migrationBuilder.AddColumn<string>(
-                name: "hash",
-                schema: "cms",
-                table: "audit_log",
-                type: "character varying(64)",
-                maxLength: 64,
-                nullable: false,
-                defaultValue: "");
-
-            migrationBuilder.AddColumn<string>(
-                name: "observer",
-                schema: "cms",
-                table: "audit_log",
-                type: "character varying(40)",
-                maxLength: 40,
-                nullable: false,
-                defaultValue: "");
-
-            migrationBuilder.AddColumn<string>(
-                name: "previous_hash",
-                schema: "cms",
-                table: "audit_log",
-                type: "character varying(64)",
-                maxLength: 64,
-                nullable: false,
-                defaultValue: "");
+            migrationBuilder.EnsureSchema(
+                name: "cms");
 
             migrationBuilder.CreateTable(
                 name: "audit_chain_head",
@@ -114,6 +27,32 @@ namespace HealthcareCms.Api.Data.Migrations
                 {
                     table.PrimaryKey("pk_audit_chain_head", x => x.id);
                     table.CheckConstraint("ck_audit_chain_head_singleton", "id = 1");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "audit_log",
+                schema: "cms",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "bigint", nullable: false),
+                    occurred_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    resource_type = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    resource_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    action = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    fhir_action = table.Column<string>(type: "character varying(1)", maxLength: 1, nullable: false),
+                    outcome = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    user_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    user_role = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: true),
+                    source_ip = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    request_id = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    decision_id = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    observer = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    previous_hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_audit_log", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -138,6 +77,21 @@ namespace HealthcareCms.Api.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "login_throttles",
+                schema: "cms",
+                columns: table => new
+                {
+                    key_hash = table.Column<byte[]>(type: "bytea", nullable: false),
+                    failure_count = table.Column<int>(type: "integer", nullable: false),
+                    window_started_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    locked_until = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_login_throttles", x => x.key_hash);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "outbox_emails",
                 schema: "cms",
                 columns: table => new
@@ -151,6 +105,71 @@ namespace HealthcareCms.Api.Data.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_outbox_emails", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "posts",
+                schema: "cms",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    title = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    body = table.Column<string>(type: "text", nullable: false),
+                    medical_category = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    status = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    author_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    version = table.Column<int>(type: "integer", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    published_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    workflow_job_id = table.Column<Guid>(type: "uuid", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_posts", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "subscribers",
+                schema: "cms",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    email = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    anonymised_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_subscribers", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "users",
+                schema: "cms",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    email = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: false),
+                    normalized_email = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: false),
+                    display_name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    role = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    password_hash = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
+                    crm = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: true),
+                    uf = table.Column<string>(type: "character varying(2)", maxLength: 2, nullable: true),
+                    rqe = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: true),
+                    specialty = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    mfa_secret = table.Column<byte[]>(type: "bytea", nullable: true),
+                    mfa_pending_secret = table.Column<byte[]>(type: "bytea", nullable: true),
+                    mfa_last_step = table.Column<long>(type: "bigint", nullable: true),
+                    is_disabled = table.Column<bool>(type: "boolean", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_users", x => x.id);
                 });
 
             migrationBuilder.CreateTable(
@@ -207,23 +226,6 @@ namespace HealthcareCms.Api.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "subscribers",
-                schema: "cms",
-                columns: table => new
-                {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
-                    email = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: true),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    anonymised_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_subscribers", x => x.id);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "consent_records",
                 schema: "cms",
                 columns: table => new
@@ -248,6 +250,54 @@ namespace HealthcareCms.Api.Data.Migrations
                         onDelete: ReferentialAction.Restrict);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "sessions",
+                schema: "cms",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    mfa = table.Column<bool>(type: "boolean", nullable: false),
+                    revoked_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    revocation_reason = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_sessions", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_sessions_users_user_id",
+                        column: x => x.user_id,
+                        principalSchema: "cms",
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "refresh_tokens",
+                schema: "cms",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    session_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    token_hash = table.Column<byte[]>(type: "bytea", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    used_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_refresh_tokens", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_refresh_tokens_sessions_session_id",
+                        column: x => x.session_id,
+                        principalSchema: "cms",
+                        principalTable: "sessions",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.InsertData(
                 schema: "cms",
                 table: "audit_chain_head",
@@ -255,10 +305,16 @@ namespace HealthcareCms.Api.Data.Migrations
                 values: new object[] { 1, "0000000000000000000000000000000000000000000000000000000000000000", 0L });
 
             migrationBuilder.CreateIndex(
-                name: "ix_posts_workflow_job_id",
+                name: "ix_audit_log_occurred_at",
                 schema: "cms",
-                table: "posts",
-                column: "workflow_job_id");
+                table: "audit_log",
+                column: "occurred_at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_audit_log_resource_type_resource_id",
+                schema: "cms",
+                table: "audit_log",
+                columns: new[] { "resource_type", "resource_id" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_audit_log_user_id",
@@ -298,11 +354,56 @@ namespace HealthcareCms.Api.Data.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "ix_posts_author_id",
+                schema: "cms",
+                table: "posts",
+                column: "author_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_posts_status_published_at",
+                schema: "cms",
+                table: "posts",
+                columns: new[] { "status", "published_at" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_posts_workflow_job_id",
+                schema: "cms",
+                table: "posts",
+                column: "workflow_job_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_refresh_tokens_session_id",
+                schema: "cms",
+                table: "refresh_tokens",
+                column: "session_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_refresh_tokens_token_hash",
+                schema: "cms",
+                table: "refresh_tokens",
+                column: "token_hash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_sessions_user_id",
+                schema: "cms",
+                table: "sessions",
+                column: "user_id");
+
+            migrationBuilder.CreateIndex(
                 name: "ix_subscribers_email",
                 schema: "cms",
                 table: "subscribers",
                 column: "email",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_users_normalized_email",
+                schema: "cms",
+                table: "users",
+                column: "normalized_email",
+                unique: true);
+
             // Append-only tables: the database itself rejects UPDATE, DELETE and TRUNCATE (HIPAA 164.312(b)/(c),
             // LGPD Art. 8 ledger). The hash chain (cms.audit_log.hash) reveals a change made around the trigger.
             migrationBuilder.Sql("""
@@ -337,11 +438,19 @@ namespace HealthcareCms.Api.Data.Migrations
                 schema: "cms");
 
             migrationBuilder.DropTable(
+                name: "audit_log",
+                schema: "cms");
+
+            migrationBuilder.DropTable(
                 name: "consent_records",
                 schema: "cms");
 
             migrationBuilder.DropTable(
                 name: "lgpd_requests",
+                schema: "cms");
+
+            migrationBuilder.DropTable(
+                name: "login_throttles",
                 schema: "cms");
 
             migrationBuilder.DropTable(
@@ -357,89 +466,24 @@ namespace HealthcareCms.Api.Data.Migrations
                 schema: "cms");
 
             migrationBuilder.DropTable(
+                name: "refresh_tokens",
+                schema: "cms");
+
+            migrationBuilder.DropTable(
                 name: "subscribers",
                 schema: "cms");
 
-            migrationBuilder.DropIndex(
-                name: "ix_posts_workflow_job_id",
-                schema: "cms",
-                table: "posts");
+            migrationBuilder.DropTable(
+                name: "posts",
+                schema: "cms");
 
-            migrationBuilder.DropIndex(
-                name: "ix_audit_log_user_id",
-                schema: "cms",
-                table: "audit_log");
+            migrationBuilder.DropTable(
+                name: "sessions",
+                schema: "cms");
 
-            migrationBuilder.DropColumn(
-                name: "workflow_job_id",
-                schema: "cms",
-                table: "posts");
-
-            migrationBuilder.DropColumn(
-                name: "fhir_action",
-                schema: "cms",
-                table: "audit_log");
-
-            migrationBuilder.DropColumn(
-                name: "hash",
-                schema: "cms",
-                table: "audit_log");
-
-            migrationBuilder.DropColumn(
-                name: "observer",
-                schema: "cms",
-                table: "audit_log");
-
-            migrationBuilder.DropColumn(
-                name: "previous_hash",
-                schema: "cms",
-                table: "audit_log");
-
-            migrationBuilder.AlterColumn<string>(
-                name: "user_role",
-                schema: "cms",
-                table: "audit_log",
-                type: "character varying(20)",
-                maxLength: 20,
-                nullable: true,
-                oldClrType: typeof(string),
-                oldType: "character varying(40)",
-                oldMaxLength: 40,
-                oldNullable: true);
-
-            migrationBuilder.AlterColumn<string>(
-                name: "source_ip",
-                schema: "cms",
-                table: "audit_log",
-                type: "character varying(45)",
-                maxLength: 45,
-                nullable: true,
-                oldClrType: typeof(string),
-                oldType: "character varying(64)",
-                oldMaxLength: 64,
-                oldNullable: true);
-
-            migrationBuilder.AlterColumn<string>(
-                name: "decision_id",
-                schema: "cms",
-                table: "audit_log",
-                type: "character varying(100)",
-                maxLength: 100,
-                nullable: true,
-                oldClrType: typeof(string),
-                oldType: "character varying(128)",
-                oldMaxLength: 128,
-                oldNullable: true);
-
-            migrationBuilder.AlterColumn<long>(
-                name: "id",
-                schema: "cms",
-                table: "audit_log",
-                type: "bigint",
-                nullable: false,
-                oldClrType: typeof(long),
-                oldType: "bigint")
-                .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityAlwaysColumn);
+            migrationBuilder.DropTable(
+                name: "users",
+                schema: "cms");
         }
     }
 }
