@@ -76,6 +76,13 @@ public static partial class PolicyCompiler
 
         foreach (var (type, rule) in document.Resources)
         {
+            // The deserializer checks nullable annotations on properties, not on dictionary values or list elements.
+            if (rule is null)
+            {
+                errors.Add($"resources.{type}: must be an object.");
+                continue;
+            }
+
             if (!KnownResourceTypes.Contains(type))
             {
                 errors.Add($"resources.{type}: unknown resource type (known: {string.Join(", ", KnownResourceTypes.Order())}).");
@@ -196,6 +203,12 @@ public static partial class PolicyCompiler
         var networks = new List<IPNetwork>(ranges.Count);
         for (var i = 0; i < ranges.Count; i++)
         {
+            if (ranges[i] is null)
+            {
+                errors.Add($"{path}[{i}]: must be a CIDR range, not null.");
+                continue;
+            }
+
             // IPNetwork.TryParse masks host bits away in .NET 10; a range written with them is a mistake.
             if (IPNetwork.TryParse(ranges[i], out var network)
                 && IPAddress.TryParse(ranges[i].AsSpan(0, Math.Max(0, ranges[i].IndexOf('/'))), out var written)
@@ -215,6 +228,12 @@ public static partial class PolicyCompiler
     private static bool ValidateRule(string path, ResourceRuleDocument rule, List<string> errors)
     {
         var before = errors.Count;
+        if (rule.Actions.Contains(null!) || rule.Roles.Contains(null!) || rule.OwnerOnlyRoles.Contains(null!) || rule.Obligations.Contains(null!))
+        {
+            errors.Add($"{path}: lists must not contain null.");
+            return false;
+        }
+
         if (rule.Actions.Count == 0 || rule.Actions.Any(a => !IdentifierPattern().IsMatch(a)))
         {
             errors.Add($"{path}.actions: at least one action, each a lowercase identifier.");

@@ -92,6 +92,11 @@ public sealed partial class PolicyStore
             {
                 compilation = new PolicyCompilation(null, [$"policy file could not be read: {ex.Message}"]);
             }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A compiler defect must not take the service down from the reload timer: the last good policy stays.
+                compilation = new PolicyCompilation(null, [$"policy could not be compiled: {ex.GetType().Name}"]);
+            }
 
             if (compilation.Policy is { } loaded)
             {

@@ -40,6 +40,10 @@ public sealed class PolicyFileTests : IDisposable
         { "unknown member (a typo)", d => d["resources"]!["post_public"]!["minTrustScor"] = 5, "minTrustScor" },
         { "null list", d => d["trustedNetworks"] = null, "trustedNetworks" },
         { "no actions", d => d["resources"]!["post_public"]!["actions"] = new JsonArray(), "resources.post_public.actions: at least one action" },
+        { "null resource rule", d => d["resources"]!["post_public"] = null, "resources.post_public: must be an object" },
+        { "null action", d => d["resources"]!["post_public"]!["actions"] = new JsonArray("read", null), "resources.post_public: lists must not contain null" },
+        { "null role", d => d["resources"]!["audit_log"]!["roles"] = new JsonArray((JsonNode?)null), "resources.audit_log: lists must not contain null" },
+        { "null network", d => d["trustedNetworks"] = new JsonArray((JsonNode?)null), "trustedNetworks[0]: must be a CIDR range, not null" },
     };
 
     [Theory]
@@ -62,6 +66,25 @@ public sealed class PolicyFileTests : IDisposable
 
         Assert.False(compilation.Succeeded);
         Assert.StartsWith("policy:", Assert.Single(compilation.Errors));
+    }
+
+    /// <summary>Before any valid file is loaded the service can only deny (the bootstrap policy knows no resource
+    /// type) and reports itself not ready; a loaded file makes it ready.</summary>
+    [Fact]
+    public async Task Without_a_loaded_policy_everything_is_denied_and_the_service_is_not_ready()
+    {
+        var store = NewStore(new FakeLogger<PolicyStore>());
+        var health = new PolicyLoadedHealthCheck(store);
+
+        var evaluation = HealthcareCms.Policy.Decisions.TrustEvaluator.Evaluate(store.Current, PolicyFixtures.Baseline());
+
+        Assert.False(evaluation.Allowed);
+        Assert.Contains("unknown_resource_type", evaluation.Reasons);
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, (await health.CheckHealthAsync(new())).Status);
+
+        WritePolicy("v-ready");
+        store.Reload();
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, (await health.CheckHealthAsync(new())).Status);
     }
 
     [Fact]

@@ -83,12 +83,20 @@ public sealed class PolicyServiceTests(AppHostFixture fixture)
         using var policy = fixture.CreateClient("policy");
         foreach (var (header, expected) in cases)
         {
+            // Simulation (which evaluates any candidate policy) is behind the same assertion.
+            using var simulate = new HttpRequestMessage(HttpMethod.Post, "/v1/decisions/simulate")
+            {
+                Content = new StringContent($"{{\"request\": {Json(Request())}}}", Encoding.UTF8, "application/json"),
+            };
             using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/policies");
             if (header is not null)
             {
                 request.Headers.Add(IdentityAssertion.HeaderName, header);
+                simulate.Headers.Add(IdentityAssertion.HeaderName, header);
             }
 
+            using var simulated = await policy.SendAsync(simulate);
+            Assert.Equal(expected, simulated.StatusCode);
             using var response = await policy.SendAsync(request);
             Assert.Equal(expected, response.StatusCode);
             if (expected != HttpStatusCode.OK)
