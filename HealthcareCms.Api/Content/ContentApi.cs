@@ -210,7 +210,7 @@ public static class ContentApi
         }
 
         var post = await db.Posts.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
-        if (post is null || !PostAccess.CanSee(post, user))
+        if (post is null || !PostAccess.CanSeeHistory(post, user))
         {
             return PostProblems.NotFound();
         }

@@ -44,7 +44,9 @@ internal sealed partial class WorkflowOutcomeApplier(
                     await connection.WaitAsync(PollInterval, stoppingToken);
                 }
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException or System.Net.Sockets.SocketException)
+            // Any failure of one pass (database down, an audit write refused, a conflicting update) is retried on the
+            // next: a background loop that throws would stop the whole Api. Only shutdown ends the loop.
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 LogRetrying(logger, ex.GetType().Name);
                 await Task.Delay(PollInterval, stoppingToken);

@@ -75,8 +75,9 @@ internal sealed partial class DatabaseMigrator(
         }
     }
 
-    private static bool IsTransient(Exception ex) =>
-        ex is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException or InvalidOperationException;
+    /// <summary>Only "the database is not reachable (yet)" is retried; a real migration error (a failing statement,
+    /// a permission, pending model changes) fails the start-up or the Job at once, with its cause.</summary>
+    private static bool IsTransient(Exception ex) => DatabaseUnavailableHandler.IsUnavailable(ex);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database schema is up to date (attempt {Attempt})")]
     private static partial void LogMigrated(ILogger logger, int attempt);
@@ -106,7 +107,7 @@ internal sealed class DatabaseMigrationWaiter(IServiceProvider services, Databas
                     return;
                 }
             }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+            catch (Exception ex) when (DatabaseUnavailableHandler.IsUnavailable(ex))
             {
                 // The database is not reachable yet: readiness stays unhealthy and we look again.
             }

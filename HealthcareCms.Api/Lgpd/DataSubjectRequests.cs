@@ -206,8 +206,9 @@ internal sealed partial class DataSubjectDeadlineMonitor(
                     LogOverdue(logger, reported);
                 }
             }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                // Retried at the next tick; a background loop that throws would stop the whole Api.
                 LogScanFailed(logger, ex.GetType().Name);
             }
         }

@@ -12,6 +12,23 @@ namespace HealthcareCms.Tests.Content;
 /// <summary>The domain rules without the AppHost: state machine, CPF, PHI encryption, the audit chain, SQL shapes.</summary>
 public sealed class ContentDomainUnitTests
 {
+    /// <summary>What counts as "the database is unavailable" (503, a retried migration, a retried background pass)
+    /// and what is a real error that must surface: a failing statement, a permission, pending model changes.</summary>
+    [Fact]
+    public void Only_an_unreachable_or_restarting_database_counts_as_unavailable()
+    {
+        Assert.True(DatabaseUnavailableHandler.IsUnavailable(new Npgsql.NpgsqlException("connection refused", new System.Net.Sockets.SocketException())));
+        Assert.True(DatabaseUnavailableHandler.IsUnavailable(new TimeoutException()));
+        Assert.True(DatabaseUnavailableHandler.IsUnavailable(new Npgsql.PostgresException("starting up", "FATAL", "FATAL", "57P03")));
+        Assert.True(DatabaseUnavailableHandler.IsUnavailable(new Npgsql.PostgresException("admin shutdown", "FATAL", "FATAL", "57P01")));
+        Assert.True(DatabaseUnavailableHandler.IsUnavailable(new InvalidOperationException("wrapped", new TimeoutException())));
+
+        Assert.False(DatabaseUnavailableHandler.IsUnavailable(new Npgsql.PostgresException("syntax", "ERROR", "ERROR", "42601")));
+        Assert.False(DatabaseUnavailableHandler.IsUnavailable(new Npgsql.PostgresException("exists", "ERROR", "ERROR", "42P07")));
+        Assert.False(DatabaseUnavailableHandler.IsUnavailable(new Npgsql.PostgresException("denied", "ERROR", "ERROR", "42501")));
+        Assert.False(DatabaseUnavailableHandler.IsUnavailable(new InvalidOperationException("pending model changes")));
+    }
+
     /// <summary>While PostgreSQL is down a request fails after 5 s of connecting, not Npgsql's 15 s; an explicit
     /// Timeout in the connection string wins.</summary>
     [Theory]

@@ -119,6 +119,52 @@ public sealed class PostsTests(AppHostFixture fixture)
         Assert.Equal(1, (await GetJsonAsync(author, $"/api/posts/{post.Id()}")).GetProperty("version").GetInt32());
     }
 
+    /// <summary>Publishing the current text does not publish its history: an earlier revision may hold patient
+    /// data the LGPD stage sent back. Author and staff read the revisions; readers and other physicians get 404
+    /// (as for a post they cannot see), anonymous callers 401.</summary>
+    [Fact]
+    public async Task The_revisions_of_a_published_post_stay_with_its_author_and_the_staff()
+    {
+        using var author = await TestUsers.LoginAsync(fixture, Roles.Physician);
+        using var other = await TestUsers.LoginAsync(fixture, Roles.Physician);
+        using var reader = await TestUsers.LoginAsync(fixture, Roles.Reader);
+        using var editor = await TestUsers.LoginAsync(fixture, Roles.Editor);
+        using var anonymous = TestUsers.AnonymousClient(fixture);
+        var post = await CreatePostAsync(author, body: "Paciente Joana Prado, CPF 529.982.247-25, teve alta após o tratamento.");
+        using (var fixedText = await author.PutAsJsonAsync($"/api/posts/{post.Id()}",
+            new { title = "Alta hospitalar", body = CleanBody, medicalCategory = "cardiology", version = 1 }))
+        {
+            Assert.Equal(HttpStatusCode.OK, fixedText.StatusCode);
+        }
+
+        using (var submit = await author.PostAsync($"/api/posts/{post.Id()}/submit", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, submit.StatusCode);
+        }
+
+        Assert.Equal("approved", await WaitForStatusAsync(author, post.Id(), "approved", "changes_requested"));
+        using (var publish = await editor.PostAsync($"/api/posts/{post.Id()}/publish", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, publish.StatusCode);
+        }
+
+        var path = $"/api/posts/{post.Id()}/revisions";
+        foreach (var (outsider, expected) in new[] { (other, HttpStatusCode.NotFound), (reader, HttpStatusCode.NotFound), (anonymous, HttpStatusCode.Unauthorized) })
+        {
+            using var refused = await outsider.GetAsync(path);
+            Assert.Equal(expected, refused.StatusCode);
+            Assert.DoesNotContain("Joana", await refused.Content.ReadAsStringAsync());
+            using var current = await outsider.GetAsync($"/api/posts/{post.Id()}");
+            Assert.Equal(HttpStatusCode.OK, current.StatusCode);
+        }
+
+        foreach (var insider in new[] { author, editor })
+        {
+            var history = await GetJsonAsync(insider, path);
+            Assert.Contains("Joana Prado", Assert.Single(history.GetProperty("items").EnumerateArray()).GetProperty("body").GetString());
+        }
+    }
+
     [Fact]
     public async Task Another_physician_who_can_see_a_published_post_still_cannot_edit_it()
     {
