@@ -1,4 +1,4 @@
-using HealthcareCms.ServiceDefaults.Telemetry;
+using HealthcareCms.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -28,7 +28,7 @@ public static class AccessExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AllowDecisionCache>();
         services.AddSingleton<SubjectRequestRate>();
-        services.AddSingleton<EnforcementMetrics>().CreateMetricsAtStart<EnforcementMetrics>();
+        services.AddSingleton<EnforcementMetrics>().ResolveAtStart<EnforcementMetrics>();
         var client = services.AddHttpClient<IAccessDecider, PolicyServiceAccessDecider>((sp, http) =>
             http.BaseAddress = sp.GetRequiredService<IOptions<AccessOptions>>().Value.PolicyServiceUrl);
         // The service defaults put a standard handler (10 s attempts) on every client; this one replaces it.

@@ -1,7 +1,7 @@
 using HealthcareCms.Api.Content;
 using HealthcareCms.Api.Data;
 using HealthcareCms.Api.Identity;
-using HealthcareCms.ServiceDefaults.Telemetry;
+using HealthcareCms.ServiceDefaults;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -35,7 +35,7 @@ public static class AuditApi
 {
     public static IHostApplicationBuilder AddAuditTrail(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<ComplianceMetrics>().CreateMetricsAtStart<ComplianceMetrics>();
+        builder.Services.AddSingleton<ComplianceMetrics>().ResolveAtStart<ComplianceMetrics>();
         builder.Services.AddScoped<IAuditTrail, ChainedAuditTrail>();
         builder.Services.AddScoped<RequestAuditor>();
         builder.Services.AddScoped<AuditVerifier>();

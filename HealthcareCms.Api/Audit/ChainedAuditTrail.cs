@@ -35,7 +35,7 @@ internal sealed partial class ChainedAuditTrail(
             throw new AuditWriteException(ex);
         }
 
-        metrics.AuditEntryWritten(entry.ResourceType, entry.Action);
+        metrics.AuditEntryWritten(entry.ResourceType, entry.Action, entry.Outcome);
     }
 
     private async Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken)

@@ -29,11 +29,12 @@ public sealed class ComplianceMetrics
         _auditEntries = meter.Counter("healthcare_cms.compliance.audit_log_entries");
         _auditWriteFailures = meter.Counter("healthcare_cms.compliance.audit_write_failures").InitializeAtZero();
         _phiAccess = meter.Counter("healthcare_cms.compliance.phi_access");
-        _lgpdEvents = meter.Counter("healthcare_cms.compliance.lgpd_events");
+        // Initialised: request_overdue is alerted on with increase(), which cannot see a series' first sample.
+        _lgpdEvents = meter.Counter("healthcare_cms.compliance.lgpd_events").InitializeAtZero();
     }
 
-    public void AuditEntryWritten(string resourceType, string action) =>
-        _auditEntries.Add(1, new("resource_type", resourceType), new("action", action));
+    public void AuditEntryWritten(string resourceType, string action, string outcome) =>
+        _auditEntries.Add(1, new("resource_type", resourceType), new("action", action), new("outcome", outcome));
 
     public void AuditWriteFailed() => _auditWriteFailures.Add(1);
 

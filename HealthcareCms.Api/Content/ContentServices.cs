@@ -1,6 +1,6 @@
 using HealthcareCms.Api.Identity;
 using HealthcareCms.Api.Live;
-using HealthcareCms.ServiceDefaults.Telemetry;
+using HealthcareCms.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 
 namespace HealthcareCms.Api.Content;
@@ -29,7 +29,7 @@ public static class ContentServices
                 }
             };
         });
-        builder.Services.AddSingleton<LiveMetrics>().CreateMetricsAtStart<LiveMetrics>();
+        builder.Services.AddSingleton<LiveMetrics>().ResolveAtStart<LiveMetrics>();
         builder.Services.AddSingleton<LiveNotifier>();
         return builder;
     }

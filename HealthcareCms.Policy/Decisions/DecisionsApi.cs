@@ -10,7 +10,6 @@ public static class DecisionsApi
     public static IHostApplicationBuilder AddPolicyDecisions(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<PolicyOptions>().BindConfiguration(PolicyOptions.Section);
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PolicyStore>();
         builder.Services.AddHostedService<PolicyFileWatcher>();
         builder.Services.AddHostedService<DecisionWarmup>();

@@ -31,35 +31,46 @@ public static class RequestCorrelation
     /// <summary>Separators a number may be written with inside an id (<c>123.456.789-09</c>).</summary>
     private static readonly SearchValues<char> Separators = SearchValues.Create("._-");
 
-    /// <summary>Fewest digits of a bare number that could be a document or phone number (CPF 11, CNS 15, phone 10+).</summary>
+    /// <summary>Fewest digits in a row that could be a document or phone number (CPF 11, CNS 15, phone 10+).</summary>
     private const int PersonalNumberDigits = 8;
 
+    private static readonly SearchValues<char> HexIdChars = SearchValues.Create("0123456789abcdefABCDEF-");
+
     /// <summary>
-    /// 1–200 characters of <c>[A-Za-z0-9._-]</c>, and not a bare number of 8 or more digits (with or without
-    /// <c>.</c>/<c>-</c>/<c>_</c>): such an id could be a CPF, CNS or phone number, and ids go into spans and
-    /// responses, so it is replaced like any other invalid one. Emails, names and <c>+55 …</c> numbers are
-    /// already excluded by the character set.
+    /// 1–200 characters of <c>[A-Za-z0-9._-]</c> that look like an opaque id, because ids go into spans and
+    /// responses. Either a machine id (a UUID or 16–64 hex digits, with at least one letter), or an id with at
+    /// least one digit (letters only could be a name such as <c>maria.silva</c>) and no number of 8 or more
+    /// digits, with or without <c>.</c>/<c>-</c>/<c>_</c> between them (a CPF, CNS or phone number, even
+    /// inside <c>cpf-123.456.789-09</c>). Emails and <c>+55 …</c> numbers are excluded by the character set.
+    /// Anything else is replaced by a generated id. (A CPF disguised as a hex id cannot be told apart.)
     /// </summary>
     public static bool IsValid(string? value) =>
         !string.IsNullOrEmpty(value) && value.Length <= MaxLength && !value.AsSpan().ContainsAnyExcept(Allowed)
-        && !LooksLikePersonalNumber(value);
+        && (IsHexId(value) || (value.AsSpan().ContainsAnyInRange('0', '9') && !ContainsPersonalNumber(value)));
 
-    private static bool LooksLikePersonalNumber(string value)
+    private static bool IsHexId(string value) =>
+        value.Length is >= 16 and <= 64 && !value.AsSpan().ContainsAnyExcept(HexIdChars)
+        && (value.AsSpan().ContainsAnyInRange('a', 'f') || value.AsSpan().ContainsAnyInRange('A', 'F'));
+
+    private static bool ContainsPersonalNumber(string value)
     {
         var digits = 0;
         foreach (var c in value)
         {
             if (char.IsAsciiDigit(c))
             {
-                digits++;
+                if (++digits >= PersonalNumberDigits)
+                {
+                    return true;
+                }
             }
             else if (!Separators.Contains(c))
             {
-                return false;
+                digits = 0;
             }
         }
 
-        return digits >= PersonalNumberDigits;
+        return false;
     }
 
     public static string NewRequestId() => Guid.NewGuid().ToString("N");

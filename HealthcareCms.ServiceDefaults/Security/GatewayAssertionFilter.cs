@@ -75,18 +75,8 @@ public static class GatewayAssertionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new InternalIdentityKey(IdentityAssertion.ReadKey(sp.GetRequiredService<IConfiguration>())));
-        services.AddHostedService(sp => new KeyCheckAtStart(sp.GetRequiredService<InternalIdentityKey>()));
+        services.ResolveAtStart<InternalIdentityKey>();
         return services;
-    }
-
-    /// <summary>Resolving it (when the host starts) reads and checks the key.</summary>
-    private sealed class KeyCheckAtStart(InternalIdentityKey key) : Microsoft.Extensions.Hosting.IHostedService
-    {
-        public int KeyLength => key.Bytes.Length;
-
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Admits only requests carrying a valid gateway assertion for one of <paramref name="roles"/>.</summary>

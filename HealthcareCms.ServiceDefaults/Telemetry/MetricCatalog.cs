@@ -129,7 +129,7 @@ public static class MetricCatalog
             Tag("event_type", "consent_granted", "consent_revoked", "access_request", "deletion_request",
                 "correction_request", "portability_request", "request_completed", "request_overdue")),
         Counter(Meters.Compliance, "healthcare_cms.compliance.audit_log_entries", "Audit trail entries written",
-            Tag("resource_type", Values.AuditResourceTypes), Tag("action", Values.AuditActions)),
+            Tag("resource_type", Values.AuditResourceTypes), Tag("action", Values.AuditActions), Tag("outcome", "success", "failure", "denied")),
         Counter(Meters.Compliance, "healthcare_cms.compliance.phi_access", "PHI access events by the accessor's role",
             Tag("user_role", Values.Roles)),
         Counter(Meters.Compliance, "healthcare_cms.compliance.audit_write_failures", "Audit writes that failed (the audited operation failed with them)"),

@@ -62,7 +62,9 @@ public sealed class CorrelationTests(AppHostFixture fixture)
 public sealed class RequestIdRuleTests
 {
     [Theory]
-    [InlineData("a", true)]
+    [InlineData("a1", true)]
+    [InlineData("a", false)] // letters only: could be a name
+    [InlineData("maria.silva", false)]
     [InlineData("A-b_c.9", true)]
     [InlineData("has space", false)]
     [InlineData("semi;colon", false)]
@@ -73,15 +75,18 @@ public sealed class RequestIdRuleTests
     [InlineData("898001160789013", false)] // a CNS
     [InlineData("11-91234-5678", false)] // a phone number
     [InlineData("1234567", true)] // short numbers are counters, not documents
-    [InlineData("req-20261124-000123", true)]
-    [InlineData("0f8fad5bd9cb469fa16570867728950e", true)]
+    [InlineData("cpf-529.982.247-25", false)] // a CPF inside an id
+    [InlineData("cns898001160789013x", false)]
+    [InlineData("req-2026a11b24-0123", true)] // no 8 digits in a row
+    [InlineData("0f8fad5bd9cb469fa16570867728950e", true)] // a generated id: hex, long digit runs allowed
+    [InlineData("0f8fad5b-d9cb-469f-a165-70867728950e", true)] // a UUID
     public void Request_ids_are_1_to_200_safe_characters(string? value, bool valid) =>
         Assert.Equal(valid, RequestCorrelation.IsValid(value));
 
     [Fact]
     public void Request_ids_longer_than_200_characters_are_invalid()
     {
-        Assert.True(RequestCorrelation.IsValid(new string('a', 200)));
-        Assert.False(RequestCorrelation.IsValid(new string('a', 201)));
+        Assert.True(RequestCorrelation.IsValid(new string('a', 199) + "1"));
+        Assert.False(RequestCorrelation.IsValid(new string('a', 200) + "1"));
     }
 }

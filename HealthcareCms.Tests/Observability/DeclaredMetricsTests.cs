@@ -106,6 +106,7 @@ public sealed partial class DeclaredMetricsTests(AppHostFixture fixture, ITestOu
     /// the service that owns them, without the traffic run having caused any of those faults.</summary>
     [Theory]
     [InlineData("api", "healthcare_cms.compliance.audit_write_failures")]
+    [InlineData("api", "healthcare_cms.compliance.lgpd_events")]
     [InlineData("api", "healthcare_cms.zero_trust.enforcement_failures")]
     [InlineData("api", "healthcare_cms.gateway.forward_failures")]
     [InlineData("api", "healthcare_cms.live.mount.exception")]

@@ -1,4 +1,4 @@
-using HealthcareCms.ServiceDefaults.Telemetry;
+using HealthcareCms.ServiceDefaults;
 using HealthcareCms.Workflows.Pipeline;
 using HealthcareCms.Workflows.Plugins;
 using HealthcareCms.Workflows.Rules;
@@ -41,7 +41,7 @@ public static class QueueExtensions
         builder.Services.AddSingleton<JobSignal>();
         builder.Services.AddSingleton<QueueHealthSnapshot>();
         builder.Services.AddSingleton<WorkflowMetrics>();
-        builder.Services.AddSingleton<WasmMetrics>().CreateMetricsAtStart<WasmMetrics>();
+        builder.Services.AddSingleton<WasmMetrics>().ResolveAtStart<WasmMetrics>();
         builder.Services.AddSingleton(sp => new WasmSandbox(pluginOptions.Limits, sp.GetRequiredService<WasmMetrics>()));
         builder.Services.AddSingleton(sp => new PluginCatalog(pluginOptions, sp.GetRequiredService<WasmSandbox>(), AppContext.BaseDirectory));
 

@@ -38,7 +38,6 @@ public static class StatusApi
 
     public static IHostApplicationBuilder AddWorkerStatus(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<WorkerClock>();
         builder.Services.AddInternalIdentityKey();
         return builder;
