@@ -104,14 +104,20 @@ public sealed partial class PrometheusSloReader(HttpClient http, ILogger<Prometh
         var values = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var sample in root.GetProperty("data").GetProperty("result").EnumerateArray())
         {
-            if (sample.GetProperty("metric").TryGetProperty("slo", out var slo) && slo.GetString() is { } sloName)
+            if (sample.GetProperty("metric").TryGetProperty("slo", out var slo) && slo.GetString() is { } sloName
+                && PrometheusNumber(sample.GetProperty("value")[1].GetString()) is { } value)
             {
-                values[sloName] = double.Parse(sample.GetProperty("value")[1].GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture);
+                values[sloName] = value;
             }
         }
 
         return values;
     }
+
+    /// <summary>A sample value as Prometheus writes it (<c>NaN</c>, <c>+Inf</c>, <c>-Inf</c> included); null when it is
+    /// not a finite number, so the SLO reports no value rather than a made-up one.</summary>
+    internal static double? PrometheusNumber(string? text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) ? value : null;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Prometheus could not be read for the SLO report ({ErrorType}); every objective is unknown")]
     private static partial void LogPrometheusUnreachable(ILogger logger, string errorType);

@@ -94,3 +94,19 @@ public sealed class SloApiTests(AppHostFixture fixture)
         return double.Parse(result.Series.Single().GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture);
     }
 }
+
+/// <summary>Prometheus writes non-finite samples as <c>NaN</c>, <c>+Inf</c>, <c>-Inf</c>: none of them may break the
+/// report (a parse error was a 500) or pass for a value.</summary>
+public sealed class PrometheusNumberTests
+{
+    [Theory]
+    [InlineData("0.9995", 0.9995)]
+    [InlineData("1e-3", 0.001)]
+    [InlineData("+Inf", null)]
+    [InlineData("-Inf", null)]
+    [InlineData("NaN", null)]
+    [InlineData("not a number", null)]
+    [InlineData(null, null)]
+    public void Only_finite_numbers_are_values(string? text, double? expected) =>
+        Assert.Equal(expected, HealthcareCms.Api.Slo.PrometheusSloReader.PrometheusNumber(text));
+}

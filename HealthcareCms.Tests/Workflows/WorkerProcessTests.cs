@@ -93,9 +93,9 @@ public sealed class WorkerProcessTests(AppHostFixture fixture)
         Assert.Equal("ok", status.GetProperty("status").GetString());
         var queue = status.GetProperty("queue");
         Assert.True(queue.GetProperty("deadLetters").GetInt64() >= 1);
-        Assert.True(queue.GetProperty("pending").GetInt64() >= 0);
-        Assert.True(queue.GetProperty("running").GetInt64() >= 0);
-        Assert.True(queue.GetProperty("oldestPendingAgeSeconds").GetDouble() >= 0);
+        Assert.Equal(System.Text.Json.JsonValueKind.Number, queue.GetProperty("pending").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.Number, queue.GetProperty("running").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.Number, queue.GetProperty("oldestPendingAgeSeconds").ValueKind);
 
         var response = await client.GetAsync("/jobs/dead-letters?limit=50");
         var body = await response.Content.ReadAsStringAsync();

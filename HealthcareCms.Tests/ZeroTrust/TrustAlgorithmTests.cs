@@ -83,16 +83,6 @@ public sealed class TrustAlgorithmTests
         Assert.Equal(MetricCatalog.Values.AllowReasons, ReasonCodes.Allow);
     }
 
-    [Fact]
-    public void The_score_is_deterministic()
-    {
-        var request = PolicyFixtures.Baseline().WithContext(c => c with { Ip = "203.0.113.7", Time = At(3) });
-
-        var scores = Enumerable.Range(0, 20).Select(_ => TrustEvaluator.Evaluate(Policy, request).TrustScore).Distinct();
-
-        Assert.Single(scores);
-    }
-
     public static TheoryData<string, Func<DecisionRequest, DecisionRequest>, string> HardDenies() => new()
     {
         { "disabled account", r => r.WithSubject(s => s with { Status = "disabled" }), ReasonCodes.AccountDisabled },
