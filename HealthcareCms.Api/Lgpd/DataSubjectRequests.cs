@@ -96,6 +96,10 @@ public sealed class DataSubjectRequestService(
             await auditor.RecordAsync("subscriber", subscriber.Id.ToString(), action, AuditOutcomes.Success, cancellationToken);
         }
 
+        // The confirmation message holds the token in clear; once the request is answered it has no purpose
+        // (development outbox: a relay would have sent it already).
+        var confirmLink = $"/api/lgpd/requests/{request.Id}/confirm";
+        await db.OutboxEmails.Where(e => e.ToAddress == request.Email && e.Body.Contains(confirmLink)).ExecuteDeleteAsync(cancellationToken);
         request.State = DataSubjectRequestStates.Completed;
         request.CompletedAt = now;
         request.Email = null;

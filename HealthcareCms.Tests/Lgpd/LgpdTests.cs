@@ -129,8 +129,11 @@ public sealed class LgpdTests(AppHostFixture fixture)
         Assert.DoesNotContain("Carla", await wrong.Content.ReadAsStringAsync());
 
         var completedBefore = Sample(await ScrapeAsync(fixture), LgpdEvents, ("event_type", "request_completed"));
+        var token = await ConfirmationTokenAsync(fixture, email);
         var answer = await ConfirmAsync(anonymous, id, email);
         Assert.Equal("completed", answer.GetProperty("state").GetString());
+        // The answered request's confirmation message (the token in clear) is gone from the outbox.
+        Assert.Equal(0L, await ScalarAsync<long>(fixture, "SELECT count(*) FROM cms.outbox_emails WHERE body LIKE '%' || $1 || '%'", id.ToString()));
         var data = answer.GetProperty("result").GetProperty("data");
         Assert.Equal("Carla Dias", data.GetProperty("name").GetString());
         Assert.Equal(email, data.GetProperty("email").GetString());
@@ -138,7 +141,6 @@ public sealed class LgpdTests(AppHostFixture fixture)
         Assert.Equal(2, data.GetProperty("consentHistory").GetArrayLength());
         await WaitForIncreaseAsync(fixture, completedBefore, LgpdEvents, ("event_type", "request_completed"));
 
-        var token = await ConfirmationTokenAsync(fixture, email);
         using var replay = await anonymous.PostAsJsonAsync($"/api/lgpd/requests/{id}/confirm", new { token });
         Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);
         Assert.Null(await ScalarAsync<string>(fixture, "SELECT email FROM cms.lgpd_requests WHERE id = $1", id));
