@@ -21,7 +21,9 @@ public static class AccessEnforcement
 
         var decider = context.RequestServices.GetRequiredService<IAccessDecider>();
         var decision = await decider.DecideAsync(request, cancellationToken);
-        var outcome = decision.Allowed ? AuditOutcomes.Success : AuditOutcomes.Denied;
+        // No decision (fail closed) is a failure, a decision to deny a denial: the same outcomes the PHI routes record.
+        var outcome = decision.Allowed ? AuditOutcomes.Success
+            : decision.FailureReason is not null ? AuditOutcomes.Failure : AuditOutcomes.Denied;
         await AuditAsync(context, request, outcome, decision.DecisionId, cancellationToken);
 
         if (decision.FailureReason is { } failure)

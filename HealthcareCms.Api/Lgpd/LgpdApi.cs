@@ -1,3 +1,4 @@
+using HealthcareCms.Api.Access;
 using System.Net.Mail;
 using System.Security.Cryptography;
 using System.Text;
@@ -55,12 +56,14 @@ public static class LgpdApi
         requests.MapGet("", ListRequests)
             .RequireAuthorization(Policies.DpoOrAdmin)
             .WithName("ListDataSubjectRequests")
-            .WithSummary("Data-subject requests with their deadlines, newest first (DPO or admin).");
+            .WithSummary("Data-subject requests with their deadlines, newest first (DPO or admin).")
+            .RequireAccess(ResourceTypes.LgpdRequest, "list");
 
         requests.MapGet("/overdue", OverdueReport)
             .RequireAuthorization(Policies.DpoOrAdmin)
             .WithName("OverdueDataSubjectRequests")
-            .WithSummary("Open requests past their 15-day deadline, oldest first (DPO or admin).");
+            .WithSummary("Open requests past their 15-day deadline, oldest first (DPO or admin).")
+            .RequireAccess(ResourceTypes.LgpdRequest, "list");
 
         return app;
     }
@@ -290,7 +293,7 @@ public static class LgpdApi
     }
 
     public static async Task<Results<Ok<PagedResult<DataSubjectRequestView>>, ValidationProblem>> OverdueReport(
-        CmsDbContext db, DataSubjectRequestService service, RequestAuditor auditor, TimeProvider time, CancellationToken cancellationToken,
+        CmsDbContext db, DataSubjectRequestService service, TimeProvider time, CancellationToken cancellationToken,
         int page = 1, int pageSize = ContentApi.DefaultPageSize)
     {
         if (Paging.Validate(page, pageSize, ContentApi.MaxPageSize) is { } errors)
@@ -307,7 +310,6 @@ public static class LgpdApi
             .Skip((page - 1) * pageSize).Take(pageSize)
             .Select(r => new DataSubjectRequestView(r.Id, r.Type, r.State, r.CreatedAt, r.DueAt, r.CompletedAt, true))
             .ToListAsync(cancellationToken);
-        await auditor.RecordAsync("lgpd_request", null, "read", AuditOutcomes.Success, cancellationToken);
         return TypedResults.Ok(new PagedResult<DataSubjectRequestView>(items, page, pageSize, total));
     }
 

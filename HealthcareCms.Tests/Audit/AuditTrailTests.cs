@@ -28,7 +28,7 @@ public sealed class AuditTrailTests(AppHostFixture fixture)
     [Fact]
     public async Task Verify_finds_a_record_altered_directly_in_sql_and_the_restored_chain_verifies_again()
     {
-        using var dpo = await TestUsers.LoginAsync(fixture, Roles.Dpo);
+        using var dpo = (await TestUsers.ComplianceSessionAsync(fixture)).Client;
         using var physician = await TestUsers.LoginAsync(fixture, Roles.Physician);
         var post = await CreatePostAsync(physician);
         var target = await ScalarAsync<long>(fixture,
@@ -91,7 +91,7 @@ public sealed class AuditTrailTests(AppHostFixture fixture)
     [Fact]
     public async Task Auth_events_land_in_the_chained_trail_and_the_list_is_filtered_and_paged()
     {
-        var admin = await TestUsers.AdminAsync(fixture);
+        var admin = await TestUsers.ComplianceSessionAsync(fixture, Roles.Admin);
         using var _ = admin.Client;
 
         var logins = await GetJsonAsync(admin.Client, $"/api/audit?resourceType=session&action=login&userId={admin.UserId}&page=1&pageSize=2");
@@ -117,7 +117,7 @@ public sealed class AuditTrailTests(AppHostFixture fixture)
     {
         var physician = await TestUsers.CreateSessionAsync(fixture, Roles.Physician);
         using var _ = physician.Client;
-        using var dpo = await TestUsers.LoginAsync(fixture, Roles.Dpo);
+        using var dpo = (await TestUsers.ComplianceSessionAsync(fixture)).Client;
         var post = await CreatePostAsync(physician.Client);
 
         using var publish = await physician.Client.PostAsync($"/api/posts/{post.Id()}/publish", null);
@@ -128,6 +128,44 @@ public sealed class AuditTrailTests(AppHostFixture fixture)
         Assert.Equal("denied", denial.GetProperty("outcome").GetString());
         Assert.Equal(physician.UserId, denial.GetProperty("agent").GetProperty("who").GetGuid());
         Assert.Equal("physician", denial.GetProperty("agent").GetProperty("role").GetString());
+    }
+
+    /// <summary>The role is necessary, not sufficient: every read of the trail and of the LGPD request lists is
+    /// decided by the policy service (audit_log: MFA and a trusted network; lgpd_request: MFA). A DPO with a
+    /// password-only session, or with MFA from an untrusted address, is refused with the decision's reasons, and
+    /// the refusal is audited with its decision id.</summary>
+    [Fact]
+    public async Task A_dpo_without_mfa_or_off_network_is_refused_by_the_policy_and_the_refusal_is_audited()
+    {
+        var passwordOnly = await TestUsers.CreateSessionAsync(fixture, Roles.Dpo);
+        using var _ = passwordOnly.Client.WithClientAddress(TestUsers.TrustedAddress);
+        var offNetwork = await TestUsers.CreateSessionAsync(fixture, Roles.Dpo, withMfa: true);
+        using var __ = offNetwork.Client.WithClientAddress("203.0.113.77");
+        using var officer = (await TestUsers.ComplianceSessionAsync(fixture)).Client;
+
+        foreach (var (client, path, reason) in new[]
+        {
+            (passwordOnly.Client, "/api/audit", "mfa_required"),
+            (passwordOnly.Client, "/api/lgpd/requests", "mfa_required"),
+            (offNetwork.Client, "/api/audit/verify", "untrusted_network"),
+        })
+        {
+            using var refused = await client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Contains(reason, problem.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+            Assert.Equal(32, problem.GetProperty("decisionId").GetString()!.Length);
+        }
+
+        using (var allowed = await officer.GetAsync("/api/lgpd/requests"))
+        {
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        }
+
+        var denials = await GetJsonAsync(officer, $"/api/audit?userId={passwordOnly.UserId}&outcome=denied");
+        Assert.Equal(["audit_log", "lgpd_request"], denials.GetProperty("items").EnumerateArray()
+            .Select(e => e.GetProperty("entity").GetProperty("type").GetString()).Order());
+        Assert.All(denials.GetProperty("items").EnumerateArray(), e => Assert.Equal(32, e.GetProperty("decisionId").GetString()!.Length));
     }
 
     [Theory]

@@ -361,7 +361,7 @@ public sealed class PostsTests(AppHostFixture fixture)
     {
         var author = await TestUsers.CreateSessionAsync(fixture, Roles.Physician);
         using var _ = author.Client;
-        using var dpo = await TestUsers.LoginAsync(fixture, Roles.Dpo);
+        using var dpo = (await TestUsers.ComplianceSessionAsync(fixture)).Client;
         var post = await CreatePostAsync(author.Client);
         await author.Client.PutAsJsonAsync($"/api/posts/{post.Id()}", new { title = "t", body = "b", medicalCategory = "general", version = 1 });
         await author.Client.PostAsync($"/api/posts/{post.Id()}/submit", null);

@@ -127,6 +127,20 @@ public static class TestUsers
     }
 
     /// <summary>An address in 198.18.0.0/15 (RFC 2544 benchmarking range).</summary>
+    /// <summary>An address in the Development policy's trusted networks (private range).</summary>
+    public const string TrustedAddress = "10.20.30.50";
+
+    /// <summary>
+    /// A DPO or admin as the policy admits them to the audit trail and the LGPD request lists: MFA, from a trusted
+    /// network (audit_log requires both; CONTRACTS §2). A password-only session or a random test address is denied.
+    /// </summary>
+    public static async Task<TestSession> ComplianceSessionAsync(AppHostFixture fixture, string role = Roles.Dpo)
+    {
+        var session = await CreateSessionAsync(fixture, role, withMfa: true);
+        session.Client.WithClientAddress(TrustedAddress);
+        return session;
+    }
+
     /// <summary>Sets the client address the Api sees (X-Forwarded-For, trusted from the test host), replacing any earlier one.</summary>
     public static HttpClient WithClientAddress(this HttpClient client, string clientAddress)
     {

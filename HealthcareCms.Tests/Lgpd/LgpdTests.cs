@@ -193,7 +193,7 @@ public sealed class LgpdTests(AppHostFixture fixture)
     public async Task Deletion_anonymises_the_subject_and_keeps_the_audit_record_of_the_deletion()
     {
         using var anonymous = TestUsers.AnonymousClient(fixture);
-        using var dpo = await TestUsers.LoginAsync(fixture, Roles.Dpo);
+        using var dpo = (await TestUsers.ComplianceSessionAsync(fixture)).Client;
         var email = NewEmail();
         var subscriber = await SubscribeAsync(anonymous, email, "newsletter");
         var before = Sample(await ScrapeAsync(fixture), LgpdEvents, ("event_type", "deletion_request"));
@@ -224,7 +224,7 @@ public sealed class LgpdTests(AppHostFixture fixture)
     public async Task Requests_past_the_15_day_deadline_appear_in_the_overdue_report_and_are_counted_once()
     {
         using var anonymous = TestUsers.AnonymousClient(fixture);
-        using var dpo = await TestUsers.LoginAsync(fixture, Roles.Dpo);
+        using var dpo = (await TestUsers.ComplianceSessionAsync(fixture)).Client;
         using var physician = await TestUsers.LoginAsync(fixture, Roles.Physician);
         var (id, _) = await RequestAsync(anonymous, "access", NewEmail());
         var (fresh, _) = await RequestAsync(anonymous, "portability", NewEmail());

@@ -84,7 +84,7 @@ public sealed class PatientConsentTests(AppHostFixture fixture)
         var author = await TestUsers.CreateSessionAsync(fixture, Roles.Physician, withMfa: true);
         using var _ = author.Client.OnManagedDevice();
         using var otherPhysician = (await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true)).OnManagedDevice();
-        using var dpo = (await TestUsers.LoginAsync(fixture, Roles.Dpo, withMfa: true)).OnManagedDevice();
+        using var dpo = (await TestUsers.ComplianceSessionAsync(fixture)).Client.OnManagedDevice();
         using var editor = await TestUsers.LoginAsync(fixture, Roles.Editor);
         using var anonymous = TestUsers.AnonymousClient(fixture);
         var post = await CreatePostAsync(author.Client);

@@ -98,6 +98,8 @@ public sealed class RequireAccessTests : IAsyncLifetime
         var problem = await ProblemAsync(response, HttpStatusCode.ServiceUnavailable);
         Assert.Equal("unavailable", problem.GetProperty("failureReason").GetString());
         Assert.Contains("unavailable", problem.GetProperty("detail").GetString());
+        // Audited as a failure (no decision), not as a denial; no decision id.
+        Assert.Equal((AuditOutcomes.Failure, (string?)null), (_audit.Single().Outcome, _audit.Single().DecisionId));
     }
 
     [Fact]
