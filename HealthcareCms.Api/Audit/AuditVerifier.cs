@@ -24,8 +24,9 @@ public sealed class AuditVerifier(CmsDbContext db)
 
         while (true)
         {
+            // Only up to the head read above: records appended while the walk runs are not a broken tail.
             var batch = await db.AuditLog.AsNoTracking()
-                .Where(r => r.Id > previousSequence)
+                .Where(r => r.Id > previousSequence && r.Id <= head.LastSequence)
                 .OrderBy(r => r.Id)
                 .Take(BatchSize)
                 .ToListAsync(cancellationToken);

@@ -104,6 +104,12 @@ public sealed class HardeningTests(AppHostFixture fixture)
         var me = await authed.GetFromJsonAsync<JsonElement>("/api/me");
         var userId = me.GetProperty("id").GetString()!;
         (await authed.PostAsync("/api/auth/logout", null)).Dispose();
+        // Through the gateway, with personal data in the forwarded query string (YARP logs the target URL at Information).
+        using (var editor = (await TestUsers.CreateSessionAsync(fixture, Roles.Editor)).Client.WithClientAddress(TestUsers.TrustedAddress))
+        {
+            using var forwarded = await editor.GetAsync($"/api/workflows/status?email={Uri.EscapeDataString(email)}&cpf=52998224725");
+            Assert.Equal(HttpStatusCode.OK, forwarded.StatusCode);
+        }
 
         var exposition = await IdentityProbe.ScrapeAsync(fixture);
         await Task.Delay(TimeSpan.FromSeconds(2));
