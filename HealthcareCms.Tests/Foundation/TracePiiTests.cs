@@ -39,13 +39,16 @@ public sealed class TracePiiTests : IAsyncLifetime
     private readonly List<LogRecord> _logs = [];
     private WebApplication _app = null!;
     private HttpClient _client = null!;
+    private int _port = -1;
 
     public async Task InitializeAsync()
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = Environments.Development });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddServiceDefaults();
-        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(_spans));
+        // ASP.NET Core's activity source is process-wide: keep only the spans of this test's server (other tests
+        // host apps too), recognised by its port.
+        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddProcessor(new PortRecorder(() => _port, _spans)));
         builder.Services.ConfigureOpenTelemetryLoggerProvider(logging => logging.AddInMemoryExporter(_logs));
         _app = builder.Build();
         _app.UseServiceDefaults();
@@ -62,6 +65,7 @@ public sealed class TracePiiTests : IAsyncLifetime
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         _client = new HttpClient { BaseAddress = new Uri(address) };
+        _port = _client.BaseAddress.Port;
     }
 
     public async Task DisposeAsync()
@@ -84,19 +88,21 @@ public sealed class TracePiiTests : IAsyncLifetime
 
         // Exporters run when a span ends / a record is emitted; give the server span a moment after the response.
         var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (_spans.Count(s => s.Kind == ActivityKind.Server) < 2 && DateTime.UtcNow < deadline)
+        while (Spans().Count(s => s.Kind == ActivityKind.Server) < 2 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
 
-        Assert.Equal(2, _spans.Count(s => s.Kind == ActivityKind.Server));
-        Assert.Contains(_spans, s => s.Kind == ActivityKind.Client);
-        var lookup = Assert.Single(_spans, s => s.Kind == ActivityKind.Server && (string?)s.GetTagItem("http.route") == "/api/patients/{document}");
+        var spans = Spans();
+
+        Assert.Equal(2, spans.Count(s => s.Kind == ActivityKind.Server));
+        Assert.Contains(spans, s => s.Kind == ActivityKind.Client);
+        var lookup = Assert.Single(spans, s => s.Kind == ActivityKind.Server && (string?)s.GetTagItem("http.route") == "/api/patients/{document}");
         Assert.True(RequestCorrelation.IsValid((string?)lookup.GetTagItem(RequestCorrelation.RequestIdTag)));
         Assert.Null(lookup.GetTagItem(RequestCorrelation.HealthcareTraceTag));
 
-        Assert.All(_spans, span => Assert.Empty(span.TagObjects.Select(t => t.Key).Intersect(CallerAttributes)));
-        var spanText = _spans.SelectMany(s => s.TagObjects.Select(t => $"{s.DisplayName} {t.Key}={t.Value}")
+        Assert.All(spans, span => Assert.Empty(span.TagObjects.Select(t => t.Key).Intersect(CallerAttributes)));
+        var spanText = spans.SelectMany(s => s.TagObjects.Select(t => $"{s.DisplayName} {t.Key}={t.Value}")
             .Concat(s.Events.Select(e => e.Name)).Append(s.DisplayName)).ToList();
         Assert.NotEmpty(spanText);
         foreach (var secret in Secrets)
@@ -116,6 +122,29 @@ public sealed class TracePiiTests : IAsyncLifetime
         {
             var leak = logText.FirstOrDefault(t => t.Contains(secret, StringComparison.OrdinalIgnoreCase));
             Assert.True(leak is null, $"a log record carries personal data: {leak}");
+        }
+    }
+
+    private List<Activity> Spans()
+    {
+        lock (_spans)
+        {
+            return [.. _spans];
+        }
+    }
+
+    /// <summary>Records the finished spans (server and client) addressed to one port.</summary>
+    private sealed class PortRecorder(Func<int> port, List<Activity> spans) : OpenTelemetry.BaseProcessor<Activity>
+    {
+        public override void OnEnd(Activity data)
+        {
+            if (data.GetTagItem("server.port") is int p && p == port())
+            {
+                lock (spans)
+                {
+                    spans.Add(data);
+                }
+            }
         }
     }
 }

@@ -11,11 +11,11 @@ public sealed partial class PrometheusRuleTests
     private static readonly string[] PlatformAlerts =
     [
         "PhiAccessWithoutAudit", "AuditWriteFailures", "PolicyEnforcementFailures", "WorkflowJobsStuck", "WorkflowDeadLetters",
-        "HighWasmErrorRate", "LgpdRequestOverdue", "ScrapeTargetDown", "SloErrorBudgetBurnFast", "SloErrorBudgetBurnSlow",
+        "HighWasmErrorRate", "LgpdRequestOverdue", "ScrapeTargetDown", "ScrapeTargetMissing", "SloErrorBudgetBurnFast", "SloErrorBudgetBurnSlow",
     ];
 
     /// <summary>Alerts whose condition is structural, not a tunable number: a target down, burn-rate factors.</summary>
-    private static readonly string[] AlertsWithoutThreshold = ["ScrapeTargetDown", "SloErrorBudgetBurnFast", "SloErrorBudgetBurnSlow"];
+    private static readonly string[] AlertsWithoutThreshold = ["ScrapeTargetDown", "ScrapeTargetMissing", "SloErrorBudgetBurnFast", "SloErrorBudgetBurnSlow"];
 
     [Fact]
     public async Task Promtool_check_rules_accepts_every_rule_file()

@@ -54,6 +54,16 @@ public sealed class ServiceSet : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Connections per service process. Four processes share one PostgreSQL (max_connections 200) with the
+    /// AppHost's own services; with Npgsql's default of 100 each, an overloaded run exhausted the server
+    /// ("53300: too many clients") and measured that instead of the code.
+    /// </summary>
+    public const int MaxPoolSize = 30;
+
+    private static string WithPoolLimit(string connectionString) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = MaxPoolSize }.ConnectionString;
+
     private static async Task<RunningService> StartAsync(
         string name, string project, string connectionString, HttpClient http, List<RunningService> started,
         bool telemetry, string? policyUrl, string? workflowsUrl)
@@ -66,7 +76,7 @@ public sealed class ServiceSet : IAsyncDisposable
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["MANAGEMENT_HTTP_PORT"] = managementPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["ConnectionStrings__cmsdb"] = connectionString,
+            ["ConnectionStrings__cmsdb"] = WithPoolLimit(connectionString),
             ["Telemetry__Enabled"] = telemetry ? "true" : "false",
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
         };
