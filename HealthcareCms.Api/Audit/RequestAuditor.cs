@@ -1,9 +1,13 @@
+using HealthcareCms.Api.Access;
 using HealthcareCms.Api.Identity;
 using HealthcareCms.ServiceDefaults.Correlation;
 
 namespace HealthcareCms.Api.Audit;
 
-/// <summary>Builds audit entries for the current request: who (user id, role), where from (IP), which request.</summary>
+/// <summary>
+/// Builds audit entries for the current request: who (user id, role), where from (IP), which request, and the
+/// policy decision that allowed it (<see cref="GrantedAccess"/>) unless one is given.
+/// </summary>
 public sealed class RequestAuditor(IAuditTrail trail, ICurrentUser user, IHttpContextAccessor http)
 {
     public Task RecordAsync(
@@ -18,5 +22,5 @@ public sealed class RequestAuditor(IAuditTrail trail, ICurrentUser user, IHttpCo
             user.IsAuthenticated ? user.Role : null,
             http.HttpContext?.Connection.RemoteIpAddress?.ToString(),
             RequestCorrelation.Current?.RequestId,
-            decisionId), cancellationToken);
+            decisionId ?? http.HttpContext?.Features.Get<GrantedAccess>()?.DecisionId), cancellationToken);
 }

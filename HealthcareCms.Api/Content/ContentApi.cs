@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using HealthcareCms.Api.Access;
 using HealthcareCms.Api.Audit;
 using HealthcareCms.Api.Data;
 using HealthcareCms.Api.Identity;
@@ -88,10 +89,15 @@ public static class ContentApi
         return TypedResults.Ok(new PagedResult<PublishedPostSummary>(items, page, pageSize, total));
     }
 
-    public static async Task<Results<Created<PostDetails>, ValidationProblem>> CreatePost(
+    public static async Task<Results<Created<PostDetails>, ValidationProblem, ProblemHttpResult>> CreatePost(
         CreatePostRequest request, CmsDbContext db, ICurrentUser user, RequestAuditor auditor, TimeProvider time,
-        CancellationToken cancellationToken)
+        HttpContext context, CancellationToken cancellationToken)
     {
+        if (await DecideDraftAsync(context, "create", null, user.Id, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
         if (Validate(request.Title, request.Body, request.MedicalCategory) is { } errors)
         {
             return TypedResults.ValidationProblem(errors);
@@ -121,22 +127,36 @@ public static class ContentApi
     }
 
     public static async Task<Results<Ok<PostDetails>, ProblemHttpResult>> GetPost(
-        Guid id, CmsDbContext db, ICurrentUser user, CancellationToken cancellationToken)
+        Guid id, CmsDbContext db, ICurrentUser user, HttpContext context, CancellationToken cancellationToken)
     {
         var post = await db.Posts.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
-        return post is not null && PostAccess.CanSee(post, user)
-            ? TypedResults.Ok(PostDetails.From(post))
-            : PostProblems.NotFound();
+        if (post is null || !PostAccess.CanSee(post, user))
+        {
+            return PostProblems.NotFound();
+        }
+
+        // A published post is public content, served without a decision (also while the policy service is down).
+        if (post.Status != PostStatus.Published && await DecideDraftAsync(context, post, "read", cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
+        return TypedResults.Ok(PostDetails.From(post));
     }
 
     public static async Task<Results<Ok<PostDetails>, ValidationProblem, ProblemHttpResult>> UpdatePost(
         Guid id, UpdatePostRequest request, CmsDbContext db, ICurrentUser user, RequestAuditor auditor, TimeProvider time,
-        CancellationToken cancellationToken)
+        HttpContext context, CancellationToken cancellationToken)
     {
         var post = await db.Posts.SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (post is null || !PostAccess.CanSee(post, user))
         {
             return PostProblems.NotFound();
+        }
+
+        if (await DecideDraftAsync(context, post, "update", cancellationToken) is { } refusal)
+        {
+            return refusal;
         }
 
         if (!PostAccess.IsAuthor(post, user))
@@ -201,7 +221,7 @@ public static class ContentApi
     }
 
     public static async Task<Results<Ok<PagedResult<PostRevisionView>>, ValidationProblem, ProblemHttpResult>> ListRevisions(
-        Guid id, CmsDbContext db, ICurrentUser user, CancellationToken cancellationToken,
+        Guid id, CmsDbContext db, ICurrentUser user, HttpContext context, CancellationToken cancellationToken,
         int page = 1, int pageSize = DefaultPageSize)
     {
         if (Paging.Validate(page, pageSize, MaxPageSize) is { } errors)
@@ -213,6 +233,12 @@ public static class ContentApi
         if (post is null || !PostAccess.CanSeeHistory(post, user))
         {
             return PostProblems.NotFound();
+        }
+
+        // The history is never public content (earlier texts may hold what the LGPD stage sent back).
+        if (await DecideDraftAsync(context, post, "read", cancellationToken) is { } refusal)
+        {
+            return refusal;
         }
 
         var revisions = db.PostRevisions.AsNoTracking().Where(r => r.PostId == id);
@@ -227,12 +253,17 @@ public static class ContentApi
 
     public static async Task<Results<Accepted<SubmissionAccepted>, ProblemHttpResult>> SubmitPost(
         Guid id, CmsDbContext db, ICurrentUser user, RequestAuditor auditor, WorkflowHandOff handOff, TimeProvider time,
-        CancellationToken cancellationToken)
+        HttpContext context, CancellationToken cancellationToken)
     {
         var post = await db.Posts.SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (post is null || !PostAccess.CanSee(post, user))
         {
             return PostProblems.NotFound();
+        }
+
+        if (await DecideDraftAsync(context, post, "submit", cancellationToken) is { } refusal)
+        {
+            return refusal;
         }
 
         if (!PostAccess.IsAuthor(post, user))
@@ -267,12 +298,17 @@ public static class ContentApi
     }
 
     public static async Task<Results<Ok<WorkflowView>, ProblemHttpResult>> GetWorkflow(
-        Guid id, CmsDbContext db, ICurrentUser user, CancellationToken cancellationToken)
+        Guid id, CmsDbContext db, ICurrentUser user, HttpContext context, CancellationToken cancellationToken)
     {
         var post = await db.Posts.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (post is null || !PostAccess.CanSee(post, user))
         {
             return PostProblems.NotFound();
+        }
+
+        if (post.Status != PostStatus.Published && await DecideDraftAsync(context, post, "read", cancellationToken) is { } refusal)
+        {
+            return refusal;
         }
 
         if (post.WorkflowJobId is not { } jobId
@@ -293,21 +329,28 @@ public static class ContentApi
     }
 
     public static Task<Results<Ok<PostDetails>, ProblemHttpResult>> PublishPost(
-        Guid id, CmsDbContext db, ICurrentUser user, RequestAuditor auditor, TimeProvider time, CancellationToken cancellationToken) =>
-        MoveByStaffAsync(id, PostStatus.Published, "publish", db, user, auditor, time, cancellationToken);
+        Guid id, CmsDbContext db, ICurrentUser user, RequestAuditor auditor, TimeProvider time, HttpContext context,
+        CancellationToken cancellationToken) =>
+        MoveByStaffAsync(id, PostStatus.Published, "publish", db, user, auditor, time, context, cancellationToken);
 
     public static Task<Results<Ok<PostDetails>, ProblemHttpResult>> ArchivePost(
-        Guid id, CmsDbContext db, ICurrentUser user, RequestAuditor auditor, TimeProvider time, CancellationToken cancellationToken) =>
-        MoveByStaffAsync(id, PostStatus.Archived, "archive", db, user, auditor, time, cancellationToken);
+        Guid id, CmsDbContext db, ICurrentUser user, RequestAuditor auditor, TimeProvider time, HttpContext context,
+        CancellationToken cancellationToken) =>
+        MoveByStaffAsync(id, PostStatus.Archived, "archive", db, user, auditor, time, context, cancellationToken);
 
     private static async Task<Results<Ok<PostDetails>, ProblemHttpResult>> MoveByStaffAsync(
         Guid id, string target, string action, CmsDbContext db, ICurrentUser user, RequestAuditor auditor, TimeProvider time,
-        CancellationToken cancellationToken)
+        HttpContext context, CancellationToken cancellationToken)
     {
         var post = await db.Posts.SingleOrDefaultAsync(p => p.Id == id, cancellationToken);
         if (post is null || !PostAccess.CanSee(post, user))
         {
             return PostProblems.NotFound();
+        }
+
+        if (await DecideDraftAsync(context, post, action, cancellationToken) is { } refusal)
+        {
+            return refusal;
         }
 
         var from = post.Status;
@@ -331,6 +374,20 @@ public static class ContentApi
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(PostDetails.From(post));
     }
+
+    /// <summary>
+    /// Asks the policy service for <c>post_draft</c> <paramref name="action"/> on the post (its id and author; for a
+    /// new post, the caller as its owner-to-be). Called after the object rule that answers 404 (<see cref="PostAccess"/>),
+    /// so a refusal never reveals a post the caller cannot see. The refusal is audited with its decision id; the
+    /// handler's own entry for an allowed change carries the allow's id.
+    /// </summary>
+    private static Task<ProblemHttpResult?> DecideDraftAsync(HttpContext context, Post post, string action, CancellationToken cancellationToken) =>
+        DecideDraftAsync(context, action, post.Id.ToString(), post.AuthorId, cancellationToken);
+
+    private static Task<ProblemHttpResult?> DecideDraftAsync(
+        HttpContext context, string action, string? postId, Guid ownerId, CancellationToken cancellationToken) =>
+        AccessEnforcement.EnforceAsync(context, new AccessRequest(ResourceTypes.PostDraft, action, postId, ownerId),
+            cancellationToken, AccessAudit.Refusals);
 
     private static int StageOrder(string stage) => stage switch
     {

@@ -12,17 +12,6 @@ public static partial class ContentTestKit
     public const string CleanBody =
         "Hypertension is common in adults. Regular check-ups, less salt and daily walks help to control it. Results may vary.";
 
-    /// <summary>
-    /// Marks the client as a managed, known device (the zero-trust context headers of CONTRACTS §2): PHI is
-    /// reached from managed devices; without them the shipped policy's trust score stays under its threshold.
-    /// </summary>
-    public static HttpClient OnManagedDevice(this HttpClient client)
-    {
-        client.DefaultRequestHeaders.Add("x-device-id", $"content-tests-{Guid.NewGuid():N}");
-        client.DefaultRequestHeaders.Add("x-device-managed", "true");
-        return client;
-    }
-
     public static async Task<NpgsqlConnection> OpenDatabaseAsync(AppHostFixture fixture)
     {
         // No pooling: a test that restarts PostgreSQL must not leave broken pooled connections to the next one.

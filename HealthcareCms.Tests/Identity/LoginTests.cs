@@ -10,9 +10,9 @@ namespace HealthcareCms.Tests.Identity;
 public sealed class LoginTests(AppHostFixture fixture)
 {
     [Fact]
-    public async Task The_seeded_admin_logs_in_and_gets_a_short_lived_access_token_with_the_contract_claims()
+    public async Task An_admin_password_login_gets_a_short_lived_access_token_with_the_contract_claims()
     {
-        var admin = await TestUsers.AdminAsync(fixture);
+        var admin = await TestUsers.CreateSessionAsync(fixture, Roles.Admin);
         using var adminClient = admin.Client;
 
         Assert.InRange(admin.Tokens.ExpiresIn, 1, 15 * 60);
@@ -32,12 +32,29 @@ public sealed class LoginTests(AppHostFixture fixture)
         using var me = await admin.Client.GetAsync("/api/me");
         Assert.Equal(HttpStatusCode.OK, me.StatusCode);
         var profile = await me.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(await TestUsers.ParameterAsync(fixture, IdentityParameters.AdminEmail), profile.GetProperty("email").GetString());
+        Assert.Equal(admin.Email, profile.GetProperty("email").GetString());
         Assert.Equal(Roles.Admin, profile.GetProperty("role").GetString());
         Assert.False(profile.GetProperty("phiCapable").GetBoolean());
         var body = await me.Content.ReadAsStringAsync();
         Assert.DoesNotContain("password", body, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("secret", body, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The seeded admin (AppHost parameters) after its first-login TOTP enrolment: an MFA session.</summary>
+    [Fact]
+    public async Task The_seeded_admin_from_the_apphost_parameters_has_an_mfa_session()
+    {
+        var admin = await TestUsers.AdminAsync(fixture);
+        using var adminClient = admin.Client;
+
+        var profile = await adminClient.GetFromJsonAsync<JsonElement>("/api/me");
+
+        Assert.Equal(await TestUsers.ParameterAsync(fixture, IdentityParameters.AdminEmail), profile.GetProperty("email").GetString());
+        Assert.Equal(Roles.Admin, profile.GetProperty("role").GetString());
+        Assert.True(profile.GetProperty("mfaEnabled").GetBoolean());
+        Assert.True(profile.GetProperty("phiCapable").GetBoolean());
+        Assert.Contains("otp", new JsonWebToken(admin.Tokens.AccessToken).Claims
+            .Where(c => c.Type == CmsClaims.AuthenticationMethods).Select(c => c.Value));
     }
 
     [Theory]

@@ -96,6 +96,67 @@ public sealed class UsersApiTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
 
+    /// <summary>
+    /// <c>/api/users</c> is decided as <c>user_admin</c> per request (MFA, trusted network, threshold 80). An admin's
+    /// first, password-only session is refused <c>mfa_required</c> (the seeded admin's bootstrap is the same): it
+    /// enrols TOTP, logs in with a code, and is let through, each access audited with its decision id; the same
+    /// MFA session from outside the trusted networks is refused <c>untrusted_network</c>.
+    /// </summary>
+    [Fact]
+    public async Task User_administration_is_decided_by_the_policy_service_and_audited_with_the_decision()
+    {
+        var admin = await TestUsers.AdminAsync(fixture);
+        using var seeded = admin.Client;
+        using var created = await seeded.PostAsJsonAsync("/api/users", new
+        {
+            email = NewEmail(), password = TestUsers.NewPassword(), displayName = "Decided", role = Roles.Reader,
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var userId = (await created.Content.ReadFromJsonAsync<UserResponse>())!.Id;
+
+        var passwordOnly = await TestUsers.CreateSessionAsync(fixture, Roles.Admin);
+        passwordOnly.Client.WithClientAddress(TestUsers.TrustedAddress).OnManagedDevice();
+        using (var refused = await passwordOnly.Client.GetAsync($"/api/users/{userId}"))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(["mfa_required"], problem.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+            Assert.Equal(1, await AuditedAsync(passwordOnly.UserId, "read", "denied", problem.GetProperty("decisionId").GetString()!));
+        }
+
+        var mfa = await TestUsers.EnrollMfaAsync(fixture, passwordOnly);
+        using var mfaClient = mfa.Client.WithClientAddress(TestUsers.TrustedAddress).OnManagedDevice();
+        var profile = await mfaClient.GetFromJsonAsync<UserResponse>($"/api/users/{userId}");
+        Assert.Equal(userId, profile!.Id);
+        Assert.Equal(1, await IdentityProbe.CountAsync(fixture,
+            "SELECT count(*) FROM cms.audit_log WHERE resource_type = 'user' AND resource_id = @id AND action = 'read' " +
+            "AND outcome = 'success' AND user_id = @admin AND length(decision_id) = 32", ("id", userId.ToString()), ("admin", mfa.UserId)));
+        using (var disabled = await mfaClient.PostAsync($"/api/users/{userId}/disable", null))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, disabled.StatusCode);
+        }
+
+        // The change's own entry carries the allow's decision id (no second, id-less access entry).
+        Assert.Equal(1, await IdentityProbe.CountAsync(fixture,
+            "SELECT count(*) FROM cms.audit_log WHERE resource_type = 'user' AND resource_id = @id AND action = 'update' " +
+            "AND user_id = @admin AND length(decision_id) = 32", ("id", userId.ToString()), ("admin", mfa.UserId)));
+        Assert.Equal(0, await IdentityProbe.CountAsync(fixture,
+            "SELECT count(*) FROM cms.audit_log WHERE resource_type = 'user' AND resource_id IS NULL AND user_id = @admin AND outcome = 'success'",
+            ("admin", mfa.UserId)));
+
+        mfaClient.WithClientAddress(TestUsers.RandomTestAddress());
+        using var offNetwork = await mfaClient.GetAsync($"/api/users/{userId}");
+        Assert.Equal(HttpStatusCode.Forbidden, offNetwork.StatusCode);
+        var offNetworkProblem = await offNetwork.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("untrusted_network", offNetworkProblem.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    private Task<long> AuditedAsync(Guid userId, string action, string outcome, string decisionId) =>
+        IdentityProbe.CountAsync(fixture,
+            "SELECT count(*) FROM cms.audit_log WHERE resource_type = 'user' AND user_id = @user AND action = @action " +
+            "AND outcome = @outcome AND decision_id = @decision",
+            ("user", userId), ("action", action), ("outcome", outcome), ("decision", decisionId));
+
     [Fact]
     public async Task Anonymous_callers_get_401_from_the_users_api()
     {

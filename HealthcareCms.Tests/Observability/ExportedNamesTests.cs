@@ -81,10 +81,13 @@ public sealed class ExportedNamesTests : IAsyncLifetime
 
             if (definition.Kind == MetricKind.Histogram)
             {
-                var bounds = samples.Where(s => s.Name == definition.PrometheusName + "_bucket")
+                // Each series (one per label set) has exactly the declared bounds.
+                var series = samples.Where(s => s.Name == definition.PrometheusName + "_bucket")
+                    .GroupBy(s => string.Join(",", s.Labels.Where(l => l.Key != "le").OrderBy(l => l.Key, StringComparer.Ordinal)
+                        .Select(l => $"{l.Key}={l.Value}")));
+                Assert.All(series, group => Assert.Equal(definition.Buckets!.Order(), group
                     .Select(s => s.Labels["le"]).Where(le => le != "+Inf")
-                    .Select(le => double.Parse(le, CultureInfo.InvariantCulture)).Order().ToArray();
-                Assert.Equal(definition.Buckets!.Order(), bounds);
+                    .Select(le => double.Parse(le, CultureInfo.InvariantCulture)).Order().ToArray()));
             }
         }
 

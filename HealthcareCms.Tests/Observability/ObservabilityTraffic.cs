@@ -134,7 +134,8 @@ public static class ObservabilityTraffic
         using var anonymous = TestUsers.AnonymousClient(fixture);
         (await anonymous.PostAsJsonAsync(TestUsers.LoginPath, new LoginRequest(Email, $"wrong {CpfDigits}", null))).Dispose();
 
-        var admin = await TestUsers.AdminAsync(fixture);
+        // An admin of its own (not the shared seeded admin): this session is logged out below.
+        var admin = await TestUsers.CreateSessionAsync(fixture, Roles.Admin);
         using (admin.Client)
         {
             (await admin.Client.GetAsync("/api/slo")).Dispose();

@@ -5,6 +5,7 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using HealthcareCms.Api.Identity;
 using HealthcareCms.ServiceDefaults.Security;
+using HealthcareCms.Tests.Content;
 using HealthcareCms.Tests.Infrastructure;
 using Npgsql;
 
@@ -29,7 +30,7 @@ public sealed class GatewayEnforcementTests(AppHostFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var view = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal("2026.11.24-1+development", view.GetProperty("version").GetString());
+        Assert.Equal("2026.11.24-2+development", view.GetProperty("version").GetString());
     }
 
     [Fact]
@@ -126,12 +127,29 @@ public sealed class GatewayEnforcementTests(AppHostFixture fixture)
     {
         using var admin = await SessionAsync(Roles.Admin, withMfa: true, TrustedAddress);
         using var anonymous = TestUsers.AnonymousClient(fixture, TrustedAddress);
+        var physician = await TestUsers.CreateSessionAsync(fixture, Roles.Physician);
+        using var author = physician.Client;
+        var draft = (await ContentTestKit.CreatePostAsync(author)).Id();
 
         await CommandAsync(KnownResourceCommands.StopCommand);
         try
         {
             var refused = await ProblemAsync(await admin.GetAsync("/api/policy/v1/policies"), HttpStatusCode.ServiceUnavailable);
             Assert.Contains(refused.GetProperty("failureReason").GetString(), new[] { "unavailable", "timeout", "circuit_open" });
+
+            // User administration and drafts fail closed the same way; nothing is written without a decision.
+            foreach (var response in new[]
+            {
+                await admin.GetAsync($"/api/users/{physician.UserId}"),
+                await author.GetAsync($"/api/posts/{draft}"),
+                await author.PostAsJsonAsync("/api/posts", new { title = "Not without a decision", body = ContentTestKit.CleanBody, medicalCategory = "cardiology" }),
+            })
+            {
+                var problem = await ProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+                Assert.Contains(problem.GetProperty("failureReason").GetString(), new[] { "unavailable", "timeout", "circuit_open" });
+            }
+
+            Assert.Equal(1L, await ContentTestKit.ScalarAsync<long>(fixture, "SELECT count(*) FROM cms.posts WHERE author_id = $1", physician.UserId));
 
             using var publicPosts = await anonymous.GetAsync("/api/posts");
             Assert.Equal(HttpStatusCode.OK, publicPosts.StatusCode);

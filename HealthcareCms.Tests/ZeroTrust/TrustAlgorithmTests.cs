@@ -167,7 +167,7 @@ public sealed class TrustAlgorithmTests
     public static TheoryData<string, int> Thresholds() => new()
     {
         { "post_public", 0 },
-        { "post_draft", 50 },
+        { "post_draft", 40 },
         { "patient_consent", 70 },
         { "audit_log", 75 },
         { "lgpd_request", 70 },
@@ -175,6 +175,41 @@ public sealed class TrustAlgorithmTests
         { "policy_admin", 80 },
         { "workflow_status", 40 },
     };
+
+    /// <summary>
+    /// What the <c>post_draft</c> threshold (40) means for the sessions physicians write from. Drafts hold no PHI
+    /// (patient data lives in <c>patient_consent</c>), so a password-only physician at home on an unknown device
+    /// at night still writes their own draft (48); what turns a draft session away is a risk signal on top: a run
+    /// of failed logins, or a session hours old. MFA lifts the same risky session back over the threshold.
+    /// </summary>
+    public static TheoryData<string, Func<DecisionRequest, DecisionRequest>, int, bool> DraftSessions() => new()
+    {
+        { "password-only, untrusted network, unknown device, 02:00 UTC", r => r, 48, true },
+        { "the same at 14:00 UTC", r => r.WithContext(c => c with { Time = At(14) }), 51, true },
+        { "the same with 9 recent failed logins", r => r.WithSubject(s => s with { RecentFailedLogins = 9 }), 39, false },
+        { "the same 12 h into the session", r => r.WithSubject(s => s with { SessionAgeSeconds = 43_200 }), 38, false },
+        { "9 failed logins but MFA", r => r.WithSubject(s => s with { RecentFailedLogins = 9, Amr = ["pwd", "otp"] }), 57, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(DraftSessions))]
+    public void Draft_threshold_admits_ordinary_writing_sessions_and_refuses_risky_ones(
+        string session, Func<DecisionRequest, DecisionRequest> change, int score, bool allowed)
+    {
+        var homeAtNight = PolicyFixtures.Baseline() with
+        {
+            Subject = new DecisionSubject(PolicyFixtures.PhysicianId, "active", ["physician"], ["pwd"], 300, 0),
+            Resource = new DecisionResource("post_draft", "p-1", PolicyFixtures.PhysicianId),
+            Action = "update",
+            Context = new DecisionContext("198.51.100.7", null, null, At(2), 10),
+        };
+
+        var evaluation = TrustEvaluator.Evaluate(Policy, change(homeAtNight));
+
+        Assert.True(score == evaluation.TrustScore, $"{session}: score {evaluation.TrustScore}");
+        Assert.Equal(allowed, evaluation.Allowed);
+        Assert.Equal(allowed ? [ReasonCodes.PolicySatisfied] : [ReasonCodes.TrustScoreBelowThreshold], evaluation.Reasons);
+    }
 
     /// <summary>Scores are set exactly through a policy whose only weight is the device (unmanaged = score/100);
     /// the rules are the shipped ones.</summary>

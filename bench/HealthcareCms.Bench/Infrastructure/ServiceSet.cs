@@ -95,6 +95,11 @@ public sealed class ServiceSet : IAsyncDisposable
             environment[key] = value;
         }
 
+        if (project == "HealthcareCms.Policy")
+        {
+            environment["Policy__Directory"] = ServiceSettings.WritePolicyDirectory();
+        }
+
         var process = ChildProcess.StartService(name, project, environment);
         var service = new RunningService(name, process, $"http://127.0.0.1:{port}", $"http://127.0.0.1:{managementPort}");
         started.Add(service);
@@ -134,6 +139,20 @@ public static class ServiceSettings
         ["Phi__Encryption__Keys__k1"] = Secret(48),
         ["Identity__LoginRateLimit__PermitLimit"] = "100000",
     };
+
+    /// <summary>
+    /// The shipped policy plus a Production overlay naming the bench's clinic network: loopback, where the load
+    /// comes from (the base file trusts no network; user administration requires a trusted one).
+    /// </summary>
+    public static string WritePolicyDirectory()
+    {
+        var directory = Path.Combine(BenchPaths.WorkDirectory, "policies");
+        Directory.CreateDirectory(directory);
+        File.Copy(Path.Combine(BenchPaths.Root, "HealthcareCms.Policy", "policies", "policy.json"), Path.Combine(directory, "policy.json"), overwrite: true);
+        File.WriteAllText(Path.Combine(directory, "policy.Production.json"),
+            """{ "name": "bench", "trustedNetworks": ["127.0.0.0/8", "::1/128"] }""");
+        return directory;
+    }
 
     private static string Secret(int length) =>
         Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(length / 2));

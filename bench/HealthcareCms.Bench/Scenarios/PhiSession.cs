@@ -21,9 +21,10 @@ public sealed record PhiReader(string AccessToken, string ConsentPath, string De
 }
 
 /// <summary>
-/// Sets up real PHI readers through the Api's public endpoints: the seeded admin creates each physician, who
-/// enrols and verifies TOTP, logs in with a code (an MFA session, PHI-capable), writes a post and records a
-/// patient consent on it. The zero-trust policy refuses one subject more than 600 requests a minute, so the
+/// Sets up real PHI readers through the Api's public endpoints: the seeded admin, after enrolling TOTP as user
+/// administration requires (MFA, from the bench's trusted loopback network, on a managed device), creates each
+/// physician, who enrols and verifies TOTP, logs in with a code (an MFA session, PHI-capable), writes a post
+/// and records a patient consent on it. The zero-trust policy refuses one subject more than 600 requests a minute, so the
 /// fixed-rate load is spread over enough physicians to stay a normal per-user rate.
 /// </summary>
 public static class PhiSession
@@ -37,7 +38,7 @@ public static class PhiSession
     public static async Task<IReadOnlyList<PhiReader>> CreateReadersAsync(
         HttpClient http, string apiUrl, int count, string adminEmail, string adminPassword)
     {
-        var admin = await LoginAsync(http, apiUrl, adminEmail, adminPassword, totp: null, "bench-admin-device");
+        var admin = await MfaLoginAsync(http, apiUrl, adminEmail, adminPassword, "bench-admin-device");
         using var gate = new SemaphoreSlim(2);
         var readers = await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
         {
@@ -69,13 +70,7 @@ public static class PhiSession
             specialty = "Cardiologia",
         });
 
-        var physician = await LoginAsync(http, apiUrl, email, password, totp: null, device);
-        var enrollment = await SendAsync(http, HttpMethod.Post, apiUrl + "/api/auth/mfa/enroll", physician, device, null);
-        var secret = Base32Decode(enrollment.GetProperty("secret").GetString()!);
-        var step = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30;
-        await SendAsync(http, HttpMethod.Post, apiUrl + "/api/auth/mfa/verify", physician, device, new { code = TotpCode(secret, step) });
-        // A code is accepted once: log in with the next step's (one step of drift is allowed).
-        var mfa = await LoginAsync(http, apiUrl, email, password, TotpCode(secret, step + 1), device);
+        var mfa = await MfaLoginAsync(http, apiUrl, email, password, device);
 
         var post = await SendAsync(http, HttpMethod.Post, apiUrl + "/api/posts", mfa, device, new
         {
@@ -116,6 +111,18 @@ public static class PhiSession
 
     public static string StrongPassword() =>
         "Bench-" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('/', 'x').Replace('+', 'y') + "-9a";
+
+    /// <summary>A password login, TOTP enrolment and verification, then a login with a code: an MFA session's token.</summary>
+    private static async Task<string> MfaLoginAsync(HttpClient http, string apiUrl, string email, string password, string device)
+    {
+        var session = await LoginAsync(http, apiUrl, email, password, totp: null, device);
+        var enrollment = await SendAsync(http, HttpMethod.Post, apiUrl + "/api/auth/mfa/enroll", session, device, null);
+        var secret = Base32Decode(enrollment.GetProperty("secret").GetString()!);
+        var step = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30;
+        await SendAsync(http, HttpMethod.Post, apiUrl + "/api/auth/mfa/verify", session, device, new { code = TotpCode(secret, step) });
+        // A code is accepted once: log in with the next step's (one step of drift is allowed).
+        return await LoginAsync(http, apiUrl, email, password, TotpCode(secret, step + 1), device);
+    }
 
     private static async Task<string> LoginAsync(HttpClient http, string apiUrl, string email, string password, string? totp, string device)
     {
