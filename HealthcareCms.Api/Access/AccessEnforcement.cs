@@ -98,13 +98,14 @@ public static class AccessEnforcement
         ResourceTypes.UserAdmin => "user",
         ResourceTypes.PolicyAdmin => "policy",
         ResourceTypes.WorkflowStatus => "workflow",
+        ResourceTypes.SubscriberData => "subscriber",
         _ => resourceType,
     };
 
     /// <summary>The audit trail's action (MetricCatalog.Values.AuditActions) of a policy action.</summary>
     public static string AuditAction(string action) => action switch
     {
-        "list" => "read",
+        "list" or "process" => "read",
         "write" => "update",
         "revoke" or "complete" or "disable" => "update",
         _ => action,

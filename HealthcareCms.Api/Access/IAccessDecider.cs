@@ -38,4 +38,5 @@ public static class ResourceTypes
     public const string UserAdmin = "user_admin";
     public const string PolicyAdmin = "policy_admin";
     public const string WorkflowStatus = "workflow_status";
+    public const string SubscriberData = "subscriber_data";
 }

@@ -40,6 +40,7 @@ public static class LgpdApi
 
         subscribers.MapPost("/{id:guid}/messages", SendSubscriberMessage)
             .RequireAuthorization(Policies.EditorOrAdmin)
+            .RequireAccess(ResourceTypes.SubscriberData, "process", AccessAudit.Refusals)
             .WithName("SendSubscriberMessage")
             .WithSummary("Process a subscriber's data for a purpose (send a message); refused without current consent.");
 

@@ -1,9 +1,12 @@
 using System.Diagnostics;
+using HealthcareCms.Api.Access;
+using HealthcareCms.Api.Audit;
 using HealthcareCms.Api.Content;
 using HealthcareCms.Api.Data;
 using HealthcareCms.Api.Identity;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace HealthcareCms.Api.Live;
 
@@ -12,9 +15,14 @@ public sealed record WorkflowProgress(Guid PostId, string Status, int Version, s
 
 /// <summary>
 /// <c>/live</c>: authenticated clients join a post's workflow view (<see cref="JoinPostWorkflow"/>) and get
-/// <c>workflowProgress</c> messages as the worker moves the post. Only the author may join.
+/// <c>workflowProgress</c> messages as the worker moves the post. Only the author may join, and each join is
+/// decided by the policy service (<c>post_draft</c> read), failing closed: the session and the subject's standing
+/// are read again for the join (a connection outlives the request that opened it), the context is the connect
+/// request's.
 /// </summary>
-public sealed class LiveHub(CmsDbContext db, LiveMetrics metrics) : Hub
+public sealed class LiveHub(
+    CmsDbContext db, IAccessDecider decider, RequestAuditor auditor, TimeProvider time, IOptions<IdentitySettings> identity,
+    LiveMetrics metrics) : Hub
 {
     public const string Path = "/live";
     public const string ProgressMethod = "workflowProgress";
@@ -34,6 +42,22 @@ public sealed class LiveHub(CmsDbContext db, LiveMetrics metrics) : Hub
                 throw new HubException("No such post among yours.");
             }
 
+            if (!await RefreshStandingAsync(userId))
+            {
+                throw new HubException("The session has ended.");
+            }
+
+            var decision = await decider.DecideAsync(
+                new AccessRequest(ResourceTypes.PostDraft, "read", post.Id.ToString(), post.AuthorId), Context.ConnectionAborted);
+            if (!decision.Allowed)
+            {
+                await auditor.RecordAsync("post", post.Id.ToString(), "read",
+                    decision.FailureReason is null ? AuditOutcomes.Denied : AuditOutcomes.Failure, Context.ConnectionAborted, decision.DecisionId);
+                throw new HubException(decision.FailureReason is { } failure
+                    ? $"No access decision could be had ({failure}); the join is refused (fail closed)."
+                    : $"Access denied by policy: {string.Join(", ", decision.Reasons)}.");
+            }
+
             var job = post.WorkflowJobId is { } jobId
                 ? await db.WorkflowJobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, Context.ConnectionAborted)
                 : null;
@@ -46,6 +70,27 @@ public sealed class LiveHub(CmsDbContext db, LiveMetrics metrics) : Hub
             metrics.MountFailed(LiveMetrics.PostWorkflowView);
             throw;
         }
+    }
+
+    /// <summary>Re-reads the session (still live?) and the subject's standing onto the connection's request, where the
+    /// enforcement point reads them.</summary>
+    private async Task<bool> RefreshStandingAsync(Guid userId)
+    {
+        var http = Context.GetHttpContext();
+        if (http is null || !Guid.TryParse(Context.User?.FindFirst(CmsClaims.SessionId)?.Value, out var sessionId))
+        {
+            return false;
+        }
+
+        var standing = await SubjectStanding.ReadAsync(
+            db, sessionId, userId, time.GetUtcNow(), identity.Value.Lockout.Window, Context.ConnectionAborted);
+        if (standing is null)
+        {
+            return false;
+        }
+
+        http.Features.Set(standing);
+        return true;
     }
 }
 

@@ -37,7 +37,7 @@ public static class MetricCatalog
         public static readonly string[] ResourceTypes =
         [
             "post_public", "post_draft", "patient_consent", "audit_log", "lgpd_request", "user_admin", "policy_admin",
-            "workflow_status", "unknown",
+            "workflow_status", "subscriber_data", "unknown",
         ];
 
         public static readonly string[] AuditResourceTypes =

@@ -77,6 +77,27 @@ public sealed class LiveUpdatesTests(AppHostFixture fixture)
         Assert.True(after >= before + 2);
     }
 
+    /// <summary>A join is decided by the policy service: the author's own post, but the account was disabled in
+    /// identity's table after the connection opened, so only the decision on the re-read standing (account_disabled)
+    /// refuses it; the refusal is audited with its decision id.</summary>
+    [Fact]
+    public async Task A_join_the_policy_denies_is_refused_with_its_reasons()
+    {
+        var author = await TestUsers.CreateSessionAsync(fixture, Roles.Physician);
+        using var _ = author.Client;
+        var post = await CreatePostAsync(author.Client);
+        await using var connection = Connect(author.Tokens.AccessToken);
+        await connection.StartAsync();
+
+        Assert.Equal(1, await ExecuteAsync(fixture, "UPDATE cms.users SET is_disabled = true WHERE id = $1", author.UserId));
+        var refused = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<JsonElement>("JoinPostWorkflow", post.Id()));
+
+        Assert.Contains("account_disabled", refused.Message);
+        Assert.Equal(1L, await ScalarAsync<long>(fixture,
+            "SELECT count(*) FROM cms.audit_log WHERE resource_type = 'post' AND resource_id = $1 AND action = 'read' " +
+            "AND outcome = 'denied' AND length(decision_id) = 32 AND user_id = $2", post.Id().ToString(), author.UserId));
+    }
+
     [Fact]
     public async Task Anonymous_clients_cannot_connect()
     {

@@ -79,6 +79,11 @@ public sealed class LgpdTests(AppHostFixture fixture)
         using var newsletter = await editor.PostAsJsonAsync($"/api/subscribers/{id}/messages", new { purpose = "newsletter", message.subject, message.body });
         Assert.Equal(HttpStatusCode.Accepted, newsletter.StatusCode);
         Assert.Equal(1L, await ScalarAsync<long>(fixture, "SELECT count(*) FROM cms.outbox_emails WHERE to_address = $1 AND subject = 'Heart health'", email));
+        // Processing a subscriber's data is decided by the policy service (subscriber_data): both the refusal for
+        // want of consent and the processing are audited with the decision that let the editor in.
+        Assert.Equal(2L, await ScalarAsync<long>(fixture,
+            "SELECT count(*) FROM cms.audit_log WHERE resource_type = 'subscriber' AND resource_id = $1 AND action = 'read' AND length(decision_id) = 32",
+            id.ToString()));
 
         var before = Sample(await ScrapeAsync(fixture), LgpdEvents, ("event_type", "consent_revoked"));
         using var revoke = await anonymous.DeleteAsync($"/api/subscribers/{id}/consents/newsletter");

@@ -30,7 +30,7 @@ public sealed class GatewayEnforcementTests(AppHostFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var view = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal("2026.11.24-2+development", view.GetProperty("version").GetString());
+        Assert.Equal("2026.11.24-3+development", view.GetProperty("version").GetString());
     }
 
     [Fact]

@@ -18,9 +18,9 @@ public sealed class PolicyFileTests : IDisposable
     {
         var policy = PolicyFixtures.ShippedDevelopment;
 
-        Assert.Equal("2026.11.24-2+development", policy.Version);
+        Assert.Equal("2026.11.24-3+development", policy.Version);
         Assert.Equal(
-            ["audit_log", "lgpd_request", "patient_consent", "policy_admin", "post_draft", "post_public", "user_admin", "workflow_status"],
+            ["audit_log", "lgpd_request", "patient_consent", "policy_admin", "post_draft", "post_public", "subscriber_data", "user_admin", "workflow_status"],
             policy.Resources.Keys.Order());
         Assert.Empty(PolicyFixtures.Compile(PolicyFixtures.ShippedPolicyJson).TrustedNetworks);
     }

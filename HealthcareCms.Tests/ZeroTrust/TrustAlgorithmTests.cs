@@ -174,6 +174,7 @@ public sealed class TrustAlgorithmTests
         { "user_admin", 80 },
         { "policy_admin", 80 },
         { "workflow_status", 40 },
+        { "subscriber_data", 40 },
     };
 
     /// <summary>
@@ -222,6 +223,7 @@ public sealed class TrustAlgorithmTests
         {
             Subject = new DecisionSubject("a-1", "active", ["admin"], ["pwd", "mfa"], 300, 0),
             Resource = new DecisionResource(resourceType, null, null),
+            Action = Policy.Resources[resourceType].Actions.Order(StringComparer.Ordinal).First(),
             Context = PolicyFixtures.Baseline().Context! with { DeviceManaged = false },
         };
 
