@@ -136,7 +136,8 @@ public static class ContentApi
         }
 
         // A published post is public content, served without a decision (also while the policy service is down).
-        if (post.Status != PostStatus.Published && await DecideDraftAsync(context, post, "read", cancellationToken) is { } refusal)
+        if (post.Status != PostStatus.Published
+            && await DecideDraftAsync(context, post, "read", cancellationToken, AccessAudit.EveryAccess) is { } refusal)
         {
             return refusal;
         }
@@ -235,8 +236,8 @@ public static class ContentApi
             return PostProblems.NotFound();
         }
 
-        // The history is never public content (earlier texts may hold what the LGPD stage sent back).
-        if (await DecideDraftAsync(context, post, "read", cancellationToken) is { } refusal)
+        // The history is never public content (earlier texts may hold what the LGPD stage sent back): decided and audited.
+        if (await DecideDraftAsync(context, post, "read", cancellationToken, AccessAudit.EveryAccess) is { } refusal)
         {
             return refusal;
         }
@@ -378,16 +379,19 @@ public static class ContentApi
     /// <summary>
     /// Asks the policy service for <c>post_draft</c> <paramref name="action"/> on the post (its id and author; for a
     /// new post, the caller as its owner-to-be). Called after the object rule that answers 404 (<see cref="PostAccess"/>),
-    /// so a refusal never reveals a post the caller cannot see. The refusal is audited with its decision id; the
-    /// handler's own entry for an allowed change carries the allow's id.
+    /// so a refusal never reveals a post the caller cannot see. Refusals are audited with their decision id. An
+    /// allowed change is audited by the handler (its entry carries the allow's id); an allowed read of a draft or of a
+    /// post's history is an entry of its own (<see cref="AccessAudit.EveryAccess"/>): a draft may still hold what the
+    /// LGPD stage will send back.
     /// </summary>
-    private static Task<ProblemHttpResult?> DecideDraftAsync(HttpContext context, Post post, string action, CancellationToken cancellationToken) =>
-        DecideDraftAsync(context, action, post.Id.ToString(), post.AuthorId, cancellationToken);
+    private static Task<ProblemHttpResult?> DecideDraftAsync(
+        HttpContext context, Post post, string action, CancellationToken cancellationToken, AccessAudit audit = AccessAudit.Refusals) =>
+        DecideDraftAsync(context, action, post.Id.ToString(), post.AuthorId, cancellationToken, audit);
 
     private static Task<ProblemHttpResult?> DecideDraftAsync(
-        HttpContext context, string action, string? postId, Guid ownerId, CancellationToken cancellationToken) =>
-        AccessEnforcement.EnforceAsync(context, new AccessRequest(ResourceTypes.PostDraft, action, postId, ownerId),
-            cancellationToken, AccessAudit.Refusals);
+        HttpContext context, string action, string? postId, Guid ownerId, CancellationToken cancellationToken,
+        AccessAudit audit = AccessAudit.Refusals) =>
+        AccessEnforcement.EnforceAsync(context, new AccessRequest(ResourceTypes.PostDraft, action, postId, ownerId), cancellationToken, audit);
 
     private static int StageOrder(string stage) => stage switch
     {

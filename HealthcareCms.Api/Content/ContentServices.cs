@@ -36,7 +36,10 @@ public static class ContentServices
 
     public static IEndpointRouteBuilder MapLiveHub(this IEndpointRouteBuilder app)
     {
-        app.MapHub<LiveHub>(LiveHub.Path).RequireAuthorization(Policies.Authenticated);
+        // WebSockets only: each join is decided on the connection's request (IHttpContextAccessor), which the
+        // long-polling and server-sent-events transports do not carry into hub calls.
+        app.MapHub<LiveHub>(LiveHub.Path, options => options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets)
+            .RequireAuthorization(Policies.Authenticated);
         return app;
     }
 }

@@ -19,8 +19,12 @@ public static class DatabaseExtensions
 
         if (hosting.Mode == HostingMode.Containers)
         {
-            var server = builder.AddPostgres("postgres", password: password, port: PostgresPort)
-                .WithDataVolume("healthcare-cms-postgres");
+            var server = builder.AddPostgres("postgres", password: password, port: PostgresPort);
+            if (hosting.PostgresVolume is { } volume)
+            {
+                server.WithDataVolume(volume);
+            }
+
             var database = server.AddDatabase(DatabaseName);
             return new CmsDatabase(database, database);
         }

@@ -20,7 +20,8 @@ public sealed record HostingSettings(
     string PostgresBinDirectory,
     string PostgresOsUser,
     string PrometheusPath,
-    string PrometheusScrapeInterval)
+    string PrometheusScrapeInterval,
+    string? PostgresVolume = "healthcare-cms-postgres")
 {
     public const string Section = "HealthcareCms";
 
@@ -56,7 +57,11 @@ public sealed record HostingSettings(
             section["PostgresBinDirectory"] ?? "/usr/lib/postgresql/15/bin",
             section["PostgresOsUser"] ?? "postgres",
             section["PrometheusPath"] ?? "prometheus",
-            section["PrometheusScrapeInterval"] ?? "5s");
+            section["PrometheusScrapeInterval"] ?? "5s",
+            // Container mode's named data volume; "none" runs PostgreSQL on the container's own (throw-away) storage.
+            section["PostgresVolume"] is { } volume
+                ? (volume is "none" or "" ? null : volume)
+                : "healthcare-cms-postgres");
     }
 
     private static (HostingMode, string) ProbeContainerRuntime(string runtime)

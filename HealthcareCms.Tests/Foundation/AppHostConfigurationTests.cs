@@ -17,6 +17,14 @@ public sealed class AppHostConfigurationTests
     public void The_runtime_can_be_forced_by_configuration(string value, HostingMode expected) =>
         Assert.Equal(expected, Resolve(("HealthcareCms:Runtime", value)).Mode);
 
+    /// <summary>Container mode keeps PostgreSQL in the named volume; the test fixture asks for none (fresh per run).</summary>
+    [Theory]
+    [InlineData(null, "healthcare-cms-postgres")]
+    [InlineData("none", null)]
+    [InlineData("cms-staging", "cms-staging")]
+    public void The_container_data_volume_is_configurable_and_can_be_turned_off(string? value, string? expected) =>
+        Assert.Equal(expected, (value is null ? Resolve() : Resolve(("HealthcareCms:PostgresVolume", value))).PostgresVolume);
+
     [Fact]
     public void Auto_without_a_container_engine_chooses_executables()
     {

@@ -105,18 +105,9 @@ public sealed class UsersApiTests(AppHostFixture fixture)
     [Fact]
     public async Task User_administration_is_decided_by_the_policy_service_and_audited_with_the_decision()
     {
-        var admin = await TestUsers.AdminAsync(fixture);
-        using var seeded = admin.Client;
-        using var created = await seeded.PostAsJsonAsync("/api/users", new
-        {
-            email = NewEmail(), password = TestUsers.NewPassword(), displayName = "Decided", role = Roles.Reader,
-        });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var userId = (await created.Content.ReadFromJsonAsync<UserResponse>())!.Id;
-
         var passwordOnly = await TestUsers.CreateSessionAsync(fixture, Roles.Admin);
         passwordOnly.Client.WithClientAddress(TestUsers.TrustedAddress).OnManagedDevice();
-        using (var refused = await passwordOnly.Client.GetAsync($"/api/users/{userId}"))
+        using (var refused = await passwordOnly.Client.GetAsync($"/api/users/{Guid.NewGuid()}"))
         {
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
             var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
@@ -126,6 +117,12 @@ public sealed class UsersApiTests(AppHostFixture fixture)
 
         var mfa = await TestUsers.EnrollMfaAsync(fixture, passwordOnly);
         using var mfaClient = mfa.Client.WithClientAddress(TestUsers.TrustedAddress).OnManagedDevice();
+        using var created = await mfaClient.PostAsJsonAsync("/api/users", new
+        {
+            email = NewEmail(), password = TestUsers.NewPassword(), displayName = "Decided", role = Roles.Reader,
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var userId = (await created.Content.ReadFromJsonAsync<UserResponse>())!.Id;
         var profile = await mfaClient.GetFromJsonAsync<UserResponse>($"/api/users/{userId}");
         Assert.Equal(userId, profile!.Id);
         Assert.Equal(1, await IdentityProbe.CountAsync(fixture,
@@ -136,10 +133,14 @@ public sealed class UsersApiTests(AppHostFixture fixture)
             Assert.Equal(HttpStatusCode.NoContent, disabled.StatusCode);
         }
 
-        // The change's own entry carries the allow's decision id (no second, id-less access entry).
-        Assert.Equal(1, await IdentityProbe.CountAsync(fixture,
-            "SELECT count(*) FROM cms.audit_log WHERE resource_type = 'user' AND resource_id = @id AND action = 'update' " +
-            "AND user_id = @admin AND length(decision_id) = 32", ("id", userId.ToString()), ("admin", mfa.UserId)));
+        // Each change's own entry carries the allow's decision id, and there is no second, id-less access entry.
+        foreach (var action in new[] { "create", "update" })
+        {
+            Assert.Equal(1, await IdentityProbe.CountAsync(fixture,
+                "SELECT count(*) FROM cms.audit_log WHERE resource_type = 'user' AND resource_id = @id AND action = @action " +
+                "AND user_id = @admin AND length(decision_id) = 32", ("id", userId.ToString()), ("action", action), ("admin", mfa.UserId)));
+        }
+
         Assert.Equal(0, await IdentityProbe.CountAsync(fixture,
             "SELECT count(*) FROM cms.audit_log WHERE resource_type = 'user' AND resource_id IS NULL AND user_id = @admin AND outcome = 'success'",
             ("admin", mfa.UserId)));

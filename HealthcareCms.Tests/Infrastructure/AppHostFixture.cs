@@ -6,7 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace HealthcareCms.Tests.Infrastructure;
 
 /// <summary>
-/// Starts the real AppHost once per test run: real PostgreSQL (fresh data directory), real Prometheus,
+/// Starts the real AppHost once per test run: real PostgreSQL (fresh data directory; in container mode no named
+/// volume, so a run never meets — or leaves MFA on — the development database's seeded admin), real Prometheus,
 /// the three services. Ports are randomized, so a running development instance does not collide.
 /// Every await is bounded, so a missing runtime fails the run quickly instead of hanging it.
 /// </summary>
@@ -28,6 +29,7 @@ public sealed class AppHostFixture : IAsyncLifetime
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.HealthcareCms_AppHost>(
             [
                 $"--HealthcareCms:DataDirectory={DataDirectory}",
+                "--HealthcareCms:PostgresVolume=none",
                 "--HealthcareCms:PrometheusScrapeInterval=1s",
             ],
             (options, _) => options.DisableDashboard = true,

@@ -30,7 +30,7 @@ public sealed class GatewayEnforcementTests(AppHostFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var view = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal("2026.11.24-3+development", view.GetProperty("version").GetString());
+        Assert.Equal("2026.11.24-4+development", view.GetProperty("version").GetString());
     }
 
     [Fact]
@@ -137,7 +137,9 @@ public sealed class GatewayEnforcementTests(AppHostFixture fixture)
             var refused = await ProblemAsync(await admin.GetAsync("/api/policy/v1/policies"), HttpStatusCode.ServiceUnavailable);
             Assert.Contains(refused.GetProperty("failureReason").GetString(), new[] { "unavailable", "timeout", "circuit_open" });
 
-            // User administration and drafts fail closed the same way; nothing is written without a decision.
+            // User administration and drafts fail closed the same way; nothing is written without a decision. (A new
+            // client address: the create's allow from before the stop must not be answered from the 5 s cache.)
+            author.WithClientAddress(TestUsers.RandomTestAddress());
             foreach (var response in new[]
             {
                 await admin.GetAsync($"/api/users/{physician.UserId}"),

@@ -38,7 +38,7 @@ public sealed class PolicyEngineTests : IDisposable
 
         Assert.NotEqual(first.DecisionId, second.DecisionId);
         Assert.Equal(32, first.DecisionId.Length);
-        Assert.Equal("2026.11.24-3+development", first.PolicyVersion);
+        Assert.Equal("2026.11.24-4+development", first.PolicyVersion);
         Assert.Equal("allow", first.Decision);
     }
 
@@ -53,7 +53,7 @@ public sealed class PolicyEngineTests : IDisposable
         var message = record.Message;
         Assert.Contains(response.DecisionId, message);
         Assert.Contains("allow patient_consent/read", message);
-        Assert.Contains("policy 2026.11.24-3+development", message);
+        Assert.Contains("policy 2026.11.24-4+development", message);
         Assert.Contains("network Trusted", message);
         Assert.Contains("device Managed", message);
         Assert.Contains("roles [physician]", message);

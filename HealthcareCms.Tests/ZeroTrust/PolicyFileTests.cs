@@ -18,7 +18,7 @@ public sealed class PolicyFileTests : IDisposable
     {
         var policy = PolicyFixtures.ShippedDevelopment;
 
-        Assert.Equal("2026.11.24-3+development", policy.Version);
+        Assert.Equal("2026.11.24-4+development", policy.Version);
         Assert.Equal(
             ["audit_log", "lgpd_request", "patient_consent", "policy_admin", "post_draft", "post_public", "subscriber_data", "user_admin", "workflow_status"],
             policy.Resources.Keys.Order());

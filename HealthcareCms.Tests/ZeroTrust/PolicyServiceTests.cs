@@ -30,7 +30,7 @@ public sealed class PolicyServiceTests(AppHostFixture fixture)
 
         Assert.Equal("allow", allow.GetProperty("decision").GetString());
         Assert.Equal(100, allow.GetProperty("trustScore").GetInt32());
-        Assert.Equal("2026.11.24-3+development", allow.GetProperty("policyVersion").GetString());
+        Assert.Equal("2026.11.24-4+development", allow.GetProperty("policyVersion").GetString());
         Assert.Equal(["audit_access"], allow.GetProperty("obligations").EnumerateArray().Select(o => o.GetString()));
         Assert.Equal(32, allow.GetProperty("decisionId").GetString()!.Length);
         Assert.Equal("deny", deny.GetProperty("decision").GetString());
@@ -106,7 +106,7 @@ public sealed class PolicyServiceTests(AppHostFixture fixture)
             }
 
             var view = await response.Content.ReadFromJsonAsync<JsonElement>();
-            Assert.Equal("2026.11.24-3+development", view.GetProperty("version").GetString());
+            Assert.Equal("2026.11.24-4+development", view.GetProperty("version").GetString());
             Assert.Equal(9, view.GetProperty("policy").GetProperty("resources").EnumerateObject().Count());
             Assert.Equal("development", view.GetProperty("overlay").GetProperty("name").GetString());
         }
@@ -135,7 +135,7 @@ public sealed class PolicyServiceTests(AppHostFixture fixture)
         Assert.Contains("add up to 179", errors[0].GetString());
         // The candidate has no Development overlay: loopback is untrusted there (20 - 4 = 16 points fewer).
         var candidateResult = await againstCandidate.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal("2026.11.24-3", candidateResult.GetProperty("decision").GetProperty("policyVersion").GetString());
+        Assert.Equal("2026.11.24-4", candidateResult.GetProperty("decision").GetProperty("policyVersion").GetString());
         Assert.Equal(84, candidateResult.GetProperty("decision").GetProperty("trustScore").GetInt32());
     }
 
