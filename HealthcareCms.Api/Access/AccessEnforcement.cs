@@ -70,7 +70,8 @@ public static class AccessEnforcement
         return null;
     }
 
-    private static Task AuditAsync(HttpContext context, AccessRequest request, string outcome, string? decisionId, CancellationToken cancellationToken)
+    /// <summary>Writes the access to the audit trail (when one is registered): who, from where, which request, the decision id.</summary>
+    public static Task AuditAsync(HttpContext context, AccessRequest request, string outcome, string? decisionId, CancellationToken cancellationToken)
     {
         var audit = context.RequestServices.GetService<IAuditTrail>();
         if (audit is null)

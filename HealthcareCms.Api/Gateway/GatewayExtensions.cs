@@ -1,4 +1,5 @@
 using HealthcareCms.Api.Access;
+using HealthcareCms.Api.Audit;
 using HealthcareCms.Api.Identity;
 using HealthcareCms.ServiceDefaults.Security;
 using Yarp.ReverseProxy.Configuration;
@@ -64,6 +65,7 @@ public static class GatewayExtensions
         var resourceType = metadata?.GetValueOrDefault(ResourceTypeMetadata);
         var roles = metadata?.GetValueOrDefault(RolesMetadata)?.Split(',') ?? [];
 
+        var action = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) ? "read" : "write";
         IResult? refusal;
         if (resourceType is null)
         {
@@ -71,11 +73,12 @@ public static class GatewayExtensions
         }
         else if (context.User.Identity?.IsAuthenticated == true && !roles.Contains(context.User.FindFirst(CmsClaims.Role)?.Value))
         {
+            // Refused before the policy is asked (no decision id), but audited like every refusal.
+            await AccessEnforcement.AuditAsync(context, new AccessRequest(resourceType, action), AuditOutcomes.Denied, null, context.RequestAborted);
             refusal = TypedResults.Problem(title: "Your role may not use this route.", statusCode: StatusCodes.Status403Forbidden);
         }
         else
         {
-            var action = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) ? "read" : "write";
             refusal = await AccessEnforcement.EnforceAsync(context, new AccessRequest(resourceType, action), context.RequestAborted);
         }
 

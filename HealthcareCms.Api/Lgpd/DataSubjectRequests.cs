@@ -54,14 +54,25 @@ public sealed class DataSubjectRequestService(
         return request;
     }
 
-    /// <summary>Executes a confirmed request. The caller has checked the token.</summary>
-    public async Task<DataSubjectResult> ExecuteAsync(DataSubjectRequest request, string? correctedName, CancellationToken cancellationToken)
+    /// <summary>
+    /// Executes a confirmed request. The caller has checked the token. Null when the request was answered in the
+    /// meantime: two confirmations racing are serialized on the request's row lock, and only the first executes.
+    /// </summary>
+    public async Task<DataSubjectResult?> ExecuteAsync(DataSubjectRequest request, string? correctedName, CancellationToken cancellationToken)
     {
-        var subscriber = await db.Subscribers.SingleOrDefaultAsync(s => s.Email == request.Email, cancellationToken);
         var revoked = new List<string>();
         var now = time.GetUtcNow();
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var state = await db.Database.SqlQuery<string>(
+                $"SELECT state AS \"Value\" FROM cms.lgpd_requests WHERE id = {request.Id} FOR UPDATE")
+            .ToListAsync(cancellationToken); // not composed: the lock clause stays the query's own
+        if (state is not [var current] || current == DataSubjectRequestStates.Completed)
+        {
+            return null;
+        }
+
+        var subscriber = await db.Subscribers.SingleOrDefaultAsync(s => s.Email == request.Email, cancellationToken);
         DataSubjectResult result;
         if (subscriber is null)
         {

@@ -270,7 +270,12 @@ public static class LgpdApi
             });
         }
 
-        var result = await service.ExecuteAsync(request, name, cancellationToken);
+        if (await service.ExecuteAsync(request, name, cancellationToken) is not { } result)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already completed.",
+                detail: "This request was confirmed and answered by a concurrent confirmation.");
+        }
+
         return TypedResults.Ok(new DataSubjectRequestCompleted(request.Id, request.Type, request.State, request.CompletedAt!.Value, result));
     }
 

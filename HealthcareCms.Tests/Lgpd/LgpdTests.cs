@@ -151,6 +151,33 @@ public sealed class LgpdTests(AppHostFixture fixture)
         Assert.Null(await ScalarAsync<string>(fixture, "SELECT email FROM cms.lgpd_requests WHERE id = $1", id));
     }
 
+    /// <summary>Two confirmations racing (a double click, a retried request): the row lock serializes them; the
+    /// request is executed and answered once, the other gets 409, and the revocation is recorded once.</summary>
+    [Fact]
+    public async Task Concurrent_confirmations_execute_the_request_once()
+    {
+        using var first = TestUsers.AnonymousClient(fixture);
+        using var second = TestUsers.AnonymousClient(fixture);
+        var email = NewEmail();
+        var subscriber = await SubscribeAsync(first, email, "newsletter");
+        var (id, _) = await RequestAsync(first, "revocation", email);
+        var token = await ConfirmationTokenAsync(fixture, email);
+
+        var answers = await Task.WhenAll(
+            first.PostAsJsonAsync($"/api/lgpd/requests/{id}/confirm", new { token }),
+            second.PostAsJsonAsync($"/api/lgpd/requests/{id}/confirm", new { token }));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], answers.Select(a => a.StatusCode).Order());
+        foreach (var answer in answers)
+        {
+            answer.Dispose();
+        }
+
+        Assert.Equal(["grant", "revoke"], await LedgerActionsAsync(subscriber));
+        Assert.Equal(1L, await ScalarAsync<long>(fixture,
+            "SELECT count(*) FROM cms.audit_log WHERE resource_type = 'lgpd_request' AND resource_id = $1 AND action = 'update'", id.ToString()));
+    }
+
     [Fact]
     public async Task Confirmation_portability_sharing_info_and_correction_are_answered_after_confirmation()
     {

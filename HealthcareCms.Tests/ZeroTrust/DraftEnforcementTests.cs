@@ -16,8 +16,8 @@ public sealed class DraftEnforcementTests(AppHostFixture fixture)
 
     /// <summary>
     /// A password-only physician from an untrusted address (the shipped threshold, 40, admits it at any hour)
-    /// writes a draft: every step is an allow of the policy service, counted there, and the author's audit
-    /// entries for the changes carry the allow's decision id.
+    /// writes a draft: every step is an allow of the policy service, counted there; the author's audit entries
+    /// for the changes carry the allow's decision id, and the read of the draft is audited with its own.
     /// </summary>
     [Fact]
     public async Task Writing_a_draft_is_allowed_by_decisions_whose_ids_are_on_the_audit_entries()
@@ -42,6 +42,11 @@ public sealed class DraftEnforcementTests(AppHostFixture fixture)
         var after = MetricsScrape.Sample(await MetricsScrape.ScrapeAsync(fixture, "policy", fresh: true), Evaluations,
             ("decision", "allow"), ("resource_type", "post_draft"));
         Assert.True(after - before >= 3, $"post_draft allows went from {before} to {after}: create, update and read are each decided");
+        // The read of the draft is an audited access of its own (post_draft carries audit_access).
+        Assert.Equal(1L, await ContentTestKit.ScalarAsync<long>(fixture,
+            "SELECT count(*) FROM cms.audit_log WHERE resource_type = 'post' AND resource_id = $1 AND action = 'read' " +
+            "AND outcome = 'success' AND length(decision_id) = 32 AND user_id = $2",
+            draft.Id().ToString(), physician.UserId));
         foreach (var action in new[] { "create", "update" })
         {
             Assert.Equal(1L, await ContentTestKit.ScalarAsync<long>(fixture,

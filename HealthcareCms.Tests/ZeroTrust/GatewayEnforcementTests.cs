@@ -52,12 +52,17 @@ public sealed class GatewayEnforcementTests(AppHostFixture fixture)
     {
         using var anonymous = TestUsers.AnonymousClient(fixture, TrustedAddress);
         using var editor = await SessionAsync(Roles.Editor, withMfa: false, TrustedAddress);
-        using var reader = await SessionAsync(Roles.Reader, withMfa: false, TrustedAddress);
+        var readerSession = await TestUsers.CreateSessionAsync(fixture, Roles.Reader);
+        using var reader = readerSession.Client.WithClientAddress(TrustedAddress);
 
         await ProblemAsync(await anonymous.GetAsync("/api/policy/v1/policies"), HttpStatusCode.Unauthorized);
         await ProblemAsync(await anonymous.GetAsync("/api/workflows/status"), HttpStatusCode.Unauthorized);
         await ProblemAsync(await editor.GetAsync("/api/policy/v1/policies"), HttpStatusCode.Forbidden);
         await ProblemAsync(await reader.GetAsync("/api/workflows/status"), HttpStatusCode.Forbidden);
+        // A role refusal is audited like every refusal (before the policy is asked, so without a decision id).
+        Assert.Equal(1L, await ContentTestKit.ScalarAsync<long>(fixture,
+            "SELECT count(*) FROM cms.audit_log WHERE user_id = $1 AND resource_type = 'workflow' AND action = 'read' " +
+            "AND outcome = 'denied' AND decision_id IS NULL", readerSession.UserId));
 
         using var status = await GetDecidedAsync(editor, "/api/workflows/status");
         Assert.Equal(HttpStatusCode.OK, status.StatusCode);
