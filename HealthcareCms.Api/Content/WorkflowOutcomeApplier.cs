@@ -11,9 +11,11 @@ namespace HealthcareCms.Api.Content;
 /// job <c>completed</c> with an outcome → <c>approved</c> / <c>changes_requested</c>. Reacts to
 /// <c>NOTIFY workflow_progress</c> at once and polls every 2 s as a fallback. Idempotent and safe with
 /// several replicas: a post moves only while its current job is the one seen and its version unchanged.
+/// The move notifies <c>post_progress</c> in its transaction; every replica listens on the same connection and
+/// pushes the progress to its own live-hub clients (<see cref="LiveNotifier"/>).
 /// </summary>
 internal sealed partial class WorkflowOutcomeApplier(
-    IServiceProvider services, IConfiguration configuration, DatabaseMigrationState migrations,
+    IServiceProvider services, IConfiguration configuration, DatabaseMigrationState migrations, LiveNotifier live,
     ILogger<WorkflowOutcomeApplier> logger) : BackgroundService
 {
     public const string Channel = "workflow_progress";
@@ -33,7 +35,8 @@ internal sealed partial class WorkflowOutcomeApplier(
 
                 await using var connection = new NpgsqlConnection(configuration.GetConnectionString(DatabaseExtensions.ConnectionName));
                 await connection.OpenAsync(stoppingToken);
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+                connection.Notification += (_, e) => OnNotification(e, stoppingToken);
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}; LISTEN {LiveNotifier.Channel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
@@ -52,6 +55,19 @@ internal sealed partial class WorkflowOutcomeApplier(
                 await Task.Delay(PollInterval, stoppingToken);
             }
         }
+    }
+
+    /// <summary>A <c>post_progress</c> notification (from any replica's move) is pushed to this replica's live clients.</summary>
+    private void OnNotification(NpgsqlNotificationEventArgs notification, CancellationToken cancellationToken)
+    {
+        if (notification.Channel != LiveNotifier.Channel || LiveNotifier.Parse(notification.Payload) is not { } progress)
+        {
+            return;
+        }
+
+        _ = live.PublishAsync(progress, cancellationToken).ContinueWith(
+            task => LogPushFailed(logger, task.Exception!.InnerException?.GetType().Name ?? "unknown"),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     /// <summary>Applies every job state not yet reflected on its post; returns how many posts moved.</summary>
@@ -107,16 +123,19 @@ internal sealed partial class WorkflowOutcomeApplier(
         }
 
         await audit.RecordAsync(new AuditEntry("workflow", jobId.ToString(), "update", AuditOutcomes.Success, null, null, null, null), cancellationToken);
+        // Delivered on commit to every replica's listener, this one's included (OnNotification).
+        var progress = LiveNotifier.Payload(new WorkflowProgress(post.Id, post.Status, post.Version, jobState, outcome));
+        await db.Database.ExecuteSqlAsync($"SELECT pg_notify({LiveNotifier.Channel}, {progress})", cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogApplied(logger, target);
-
-        await scope.ServiceProvider.GetRequiredService<LiveNotifier>()
-            .PublishAsync(new WorkflowProgress(post.Id, post.Status, post.Version, jobState, outcome), cancellationToken);
         return true;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Workflow progress applied: post moved to {Status}")]
     private static partial void LogApplied(ILogger logger, string status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pushing workflow progress to live clients failed ({ErrorType})")]
+    private static partial void LogPushFailed(ILogger logger, string errorType);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Workflow progress listener interrupted ({ErrorType}); reconnecting")]
     private static partial void LogRetrying(ILogger logger, string errorType);

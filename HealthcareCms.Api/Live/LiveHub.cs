@@ -94,9 +94,35 @@ public sealed class LiveHub(
     }
 }
 
-/// <summary>Pushes progress to the post's view group.</summary>
+/// <summary>
+/// Pushes progress to the post's view group on this replica. Progress travels between replicas as
+/// <c>NOTIFY post_progress</c> (sent in the transaction that moves the post, so it is delivered on commit, to
+/// every replica's listener): whichever replica applied the outcome, the author's connection gets it.
+/// </summary>
 public sealed class LiveNotifier(IHubContext<LiveHub> hub)
 {
+    public const string Channel = "post_progress";
+
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    public static string Payload(WorkflowProgress progress) => System.Text.Json.JsonSerializer.Serialize(progress, Json);
+
+    /// <summary>The progress in a notification's payload; null when it is not one (never trusted blindly).</summary>
+    public static WorkflowProgress? Parse(string payload)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<WorkflowProgress>(payload, Json) is { PostId: var id, Status.Length: > 0 } progress
+                   && id != Guid.Empty
+                ? progress
+                : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
     public Task PublishAsync(WorkflowProgress progress, CancellationToken cancellationToken) =>
         hub.Clients.Group(LiveHub.GroupOf(progress.PostId)).SendAsync(LiveHub.ProgressMethod, progress, cancellationToken);
 }

@@ -77,6 +77,42 @@ public sealed class LiveUpdatesTests(AppHostFixture fixture)
         Assert.True(after >= before + 2);
     }
 
+    /// <summary>
+    /// Progress travels between replicas as <c>NOTIFY post_progress</c>: a notification sent by any process on the
+    /// database (here the test, standing in for another Api replica that applied an outcome) reaches this replica's
+    /// joined client; one for another post does not, and a malformed payload is ignored.
+    /// </summary>
+    [Fact]
+    public async Task Progress_notified_by_another_replica_reaches_the_joined_author()
+    {
+        var author = await TestUsers.CreateSessionAsync(fixture, Roles.Physician);
+        using var _ = author.Client;
+        var post = await CreatePostAsync(author.Client);
+        await using var connection = Connect(author.Tokens.AccessToken);
+        var progress = new ConcurrentQueue<JsonElement>();
+        connection.On<JsonElement>("workflowProgress", p => progress.Enqueue(p));
+        await connection.StartAsync();
+        await connection.InvokeAsync<JsonElement>("JoinPostWorkflow", post.Id());
+
+        await ExecuteAsync(fixture, "SELECT pg_notify('post_progress', $1)", "{not json");
+        await ExecuteAsync(fixture, "SELECT pg_notify('post_progress', $1)",
+            $$"""{"postId":"{{Guid.NewGuid()}}","status":"approved","version":2,"jobState":"completed","outcome":"approved"}""");
+        await ExecuteAsync(fixture, "SELECT pg_notify('post_progress', $1)",
+            $$"""{"postId":"{{post.Id()}}","status":"in_review","version":1,"jobState":"running","outcome":null}""");
+
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (progress.IsEmpty && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        await Task.Delay(500); // anything else that was going to arrive
+        var received = Assert.Single(progress);
+        Assert.Equal(post.Id(), received.GetProperty("postId").GetGuid());
+        Assert.Equal("in_review", received.GetProperty("status").GetString());
+        Assert.Equal("running", received.GetProperty("jobState").GetString());
+    }
+
     /// <summary>A join is decided by the policy service: the author's own post, but the account was disabled in
     /// identity's table after the connection opened, so only the decision on the re-read standing (account_disabled)
     /// refuses it; the refusal is audited with its decision id.</summary>
