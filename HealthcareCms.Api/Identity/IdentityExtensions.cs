@@ -143,14 +143,25 @@ public static class IdentityExtensions
     private static async ValueTask OnRateLimitedAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {
         var http = context.HttpContext;
-        http.RequestServices.GetRequiredService<AuthMetrics>().LoginAttempt(LoginResult.RateLimited);
+        // The one rejection handler serves every limiter policy; only the login's counts as a login attempt.
+        var login = http.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName == AuthApi.LoginRateLimitPolicy;
+        if (login)
+        {
+            http.RequestServices.GetRequiredService<AuthMetrics>().LoginAttempt(LoginResult.RateLimited);
+        }
+
         http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
         http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,
-            ProblemDetails = { Status = StatusCodes.Status429TooManyRequests, Title = "Too many login attempts from this address.", Detail = "Try again later." },
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Title = login ? "Too many login attempts from this address." : "Too many requests from this address.",
+                Detail = "Try again later.",
+            },
         });
     }
 }

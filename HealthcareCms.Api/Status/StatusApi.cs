@@ -1,7 +1,9 @@
+using System.Threading.RateLimiting;
 using HealthcareCms.Api.Data;
 using HealthcareCms.Api.Gateway;
 using HealthcareCms.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.EntityFrameworkCore;
 
 namespace HealthcareCms.Api.Status;
@@ -14,25 +16,48 @@ public sealed record SystemStatus(string Status, IReadOnlyList<DependencyStatus>
 
 internal sealed record RemoteStatus(string? Status, CorrelationEcho? Correlation);
 
+/// <summary>Per client address: <c>GET /api/status</c> calls served per window (<c>Status:RateLimit</c>).</summary>
+public sealed class StatusRateLimitSettings
+{
+    public int PermitLimit { get; set; } = 30;
+
+    public TimeSpan Window { get; set; } = TimeSpan.FromSeconds(10);
+}
+
 /// <summary>
 /// <c>GET /api/status</c>: whether the Api's dependencies answer. The downstream calls carry this
-/// request's correlation headers, and each dependency reports the ids it received.
+/// request's correlation headers, and each dependency reports the ids it received (so answers are not
+/// cached). Anonymous and fanning out to two services, it is rate limited per client address
+/// (<see cref="StatusRateLimitSettings"/>; over the limit → 429 ProblemDetails with <c>Retry-After</c>).
 /// </summary>
 public static class StatusApi
 {
     public const string PolicyClient = "policy";
     public const string WorkflowsClient = "workflows";
+    public const string RateLimitPolicy = "status";
 
     public static IHostApplicationBuilder AddStatusServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHttpClient(PolicyClient, c => c.BaseAddress = new Uri("http://policy"));
         builder.Services.AddHttpClient(WorkflowsClient, c => c.BaseAddress = new Uri("http://workflows"));
+        var limit = builder.Configuration.GetSection("Status:RateLimit").Get<StatusRateLimitSettings>() ?? new StatusRateLimitSettings();
+        if (limit.PermitLimit < 1 || limit.Window <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("Status:RateLimit needs PermitLimit ≥ 1 and a positive Window.");
+        }
+
+        builder.Services.Configure<RateLimiterOptions>(options => options.AddPolicy(RateLimitPolicy, context =>
+            RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = limit.PermitLimit, Window = limit.Window, QueueLimit = 0 })));
         return builder;
     }
 
     public static IEndpointRouteBuilder MapStatusApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/status", GetStatus)
+            .RequireRateLimiting(RateLimitPolicy)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithName("GetSystemStatus")
             .WithSummary("Reachability of the database, the policy service and the workflow worker.")
             .WithTags("Status");

@@ -58,6 +58,39 @@ public sealed class SystemStartTests(AppHostFixture fixture)
         Assert.Equal(new Dictionary<string, string?> { ["database"] = "ok", ["policy"] = "ok", ["workflows"] = "ok" }, names);
     }
 
+    /// <summary>The anonymous status fans out to two services, so one client address gets 30 per 10 s, then a
+    /// 429 problem with Retry-After; another address is still served, and no login attempt is counted for it.</summary>
+    [Fact]
+    public async Task The_status_is_rate_limited_per_client_address()
+    {
+        using var hammering = TestUsers.AnonymousClient(fixture);
+        using var other = TestUsers.AnonymousClient(fixture);
+        var loginsBefore = MetricsScrape.Sample(await MetricsScrape.ScrapeAsync(fixture, fresh: true),
+            "healthcare_cms_auth_login_attempts_total", ("result", "rate_limited"));
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 31; i++)
+        {
+            using var response = await hammering.GetAsync("/api/status");
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+            }
+        }
+
+        Assert.Equal(30, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+        using (var served = await other.GetAsync("/api/status"))
+        {
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        }
+
+        Assert.Equal(loginsBefore, MetricsScrape.Sample(await MetricsScrape.ScrapeAsync(fixture, fresh: true),
+            "healthcare_cms_auth_login_attempts_total", ("result", "rate_limited")));
+    }
+
     [Fact]
     public async Task Worker_reports_its_status_and_database()
     {

@@ -103,6 +103,40 @@ public sealed class WasmSandboxTests : IDisposable
         Assert.Contains("exceeds the limit", error.ToString());
     }
 
+    /// <summary>
+    /// The epoch timer's tick can run after the sandbox's engine is gone (a tick queued just before disposal). It
+    /// must not throw on the timer thread: an unhandled ObjectDisposedException there ended a CI run's test host.
+    /// </summary>
+    [Fact]
+    public void An_epoch_tick_after_the_engine_is_disposed_does_not_throw()
+    {
+        var engine = new Wasmtime.Engine();
+        WasmSandbox.TickEpoch(engine);
+        engine.Dispose();
+
+        var tick = Record.Exception(() => WasmSandbox.TickEpoch(engine));
+
+        Assert.Null(tick);
+    }
+
+    /// <summary>Disposing sandboxes while their 1 ms epoch timers fire: disposal waits for a tick in flight, and a
+    /// sandbox made after the churn still enforces its deadline.</summary>
+    [Fact]
+    public void Disposing_a_sandbox_while_its_epoch_timer_fires_is_safe()
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            var sandbox = new WasmSandbox(new SandboxLimits { EpochTickMilliseconds = 1 }, _harness.WasmMetrics);
+            Thread.SpinWait(20_000 * (i % 5));
+            sandbox.Dispose();
+        }
+
+        using var survivor = new WasmSandbox(new SandboxLimits { FuelPerCall = ulong.MaxValue / 2, TimeoutMilliseconds = 20 }, _harness.WasmMetrics);
+        using var plugin = survivor.CompileText("reading_level",
+            Module("(func (export \"validate\") (param i32 i32) (result i64) (loop $l (br $l)) " + EmptyResult + ")"));
+        Assert.Equal(PluginErrors.Timeout, survivor.Invoke(plugin, "Texto.").ErrorType);
+    }
+
     [Fact]
     public void A_plugin_that_never_runs_out_of_fuel_is_stopped_by_the_epoch_deadline()
     {

@@ -63,7 +63,7 @@ public sealed partial class WasmSandbox : IDisposable
         _engine = new Engine(config);
         var tick = TimeSpan.FromMilliseconds(Math.Max(1, limits.EpochTickMilliseconds));
         _deadlineTicks = (ulong)Math.Ceiling(limits.TimeoutMilliseconds / tick.TotalMilliseconds) + 1;
-        _epochTimer = new Timer(static engine => ((Engine)engine!).IncrementEpoch(), _engine, tick, tick);
+        _epochTimer = new Timer(TickEpoch, _engine, tick, tick);
     }
 
     /// <summary>Compiles a plugin from WebAssembly text (or binary when the bytes start with <c>\0asm</c>).</summary>
@@ -229,9 +229,30 @@ public sealed partial class WasmSandbox : IDisposable
     [GeneratedRegex(@"memor(?:y|ies)\b.*\blimit|\blimit.*\bmemor(?:y|ies)", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex MemoryLimit();
 
+    /// <summary>The epoch timer's callback. A tick already queued when the sandbox is disposed finds the engine gone:
+    /// that is the end of ticking, not an error (an exception on a timer thread would end the process).</summary>
+    internal static void TickEpoch(object? engine)
+    {
+        try
+        {
+            ((Engine)engine!).IncrementEpoch();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
     public void Dispose()
     {
-        _epochTimer.Dispose();
+        // Stop the timer and wait for a callback in flight before the engine goes.
+        using (var stopped = new ManualResetEvent(false))
+        {
+            if (_epochTimer.Dispose(stopped))
+            {
+                stopped.WaitOne(TimeSpan.FromSeconds(5));
+            }
+        }
+
         _engine.Dispose();
     }
 }
