@@ -70,7 +70,7 @@ public static class GatewayAssertionExtensions
 {
     /// <summary>Registers the signing key from configuration (<see cref="IdentityAssertion.SigningKeyConfigurationKey"/>).
     /// A missing or short key stops the service when its host starts; a one-shot run that serves nothing (the
-    /// worker's <c>--migrate</c> Job) does not need it.</summary>
+    /// worker's <c>--migrate-only</c> Job) does not need it.</summary>
     public static IServiceCollection AddInternalIdentityKey(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);

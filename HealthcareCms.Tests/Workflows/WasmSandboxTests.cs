@@ -137,6 +137,21 @@ public sealed class WasmSandboxTests : IDisposable
         Assert.Equal(PluginErrors.Timeout, survivor.Invoke(plugin, "Texto.").ErrorType);
     }
 
+    /// <summary>A module with a start function (it initialises its heap) runs: the start function executes under the
+    /// call's deadline, not under a new store's deadline of zero.</summary>
+    [Fact]
+    public void A_plugin_with_a_start_function_is_instantiated_and_called()
+    {
+        using var plugin = Sandbox.CompileText("reading_level", Module(
+            "(global $ready (mut i32) (i32.const 0)) (func $init (global.set $ready (i32.const 1))) (start $init) " +
+            "(func (export \"validate\") (param i32 i32) (result i64) (if (i32.eqz (global.get $ready)) (then unreachable)) " + EmptyResult + ")"));
+
+        var result = Sandbox.Invoke(plugin, "Texto.");
+
+        Assert.Null(result.ErrorType);
+        Assert.Empty(result.Findings);
+    }
+
     [Fact]
     public void A_plugin_that_never_runs_out_of_fuel_is_stopped_by_the_epoch_deadline()
     {

@@ -105,6 +105,9 @@ public sealed partial class WasmSandbox : IDisposable
 
         try
         {
+            // A new store's deadline is the current epoch: a module's start function would trap at once. It runs
+            // under the same deadline as the plugin's calls.
+            store.SetEpochDeadline(_deadlineTicks);
             var instance = new Instance(store, plugin.Module);
             var memory = instance.GetMemory("memory");
             var alloc = instance.GetFunction<int, int>("alloc");
@@ -114,7 +117,7 @@ public sealed partial class WasmSandbox : IDisposable
                 return PluginCallResult.Failed(PluginErrors.Abi);
             }
 
-            // The deadline covers the plugin's own execution (alloc + validate), not the host's set-up.
+            // Renewed: the deadline covers the plugin's own execution (alloc + validate), not the host's look-ups.
             store.SetEpochDeadline(_deadlineTicks);
             var pointer = alloc(input.Length);
             if (pointer <= 0)
