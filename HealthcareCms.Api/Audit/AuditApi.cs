@@ -46,7 +46,7 @@ public static class AuditApi
 
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
-        var audit = app.MapGroup("/api/audit").WithTags("Audit").RequireAuthorization(Policies.DpoOrAdmin);
+        var audit = app.MapGroup("/api/audit").WithTags("Audit").AuditedAs("audit_log").RequireAuthorization(Policies.DpoOrAdmin);
 
         // Role first (ASP.NET policy), then a policy decision per request (MFA, trusted network, trust score);
         // the enforcement filter audits the access with the decision id.

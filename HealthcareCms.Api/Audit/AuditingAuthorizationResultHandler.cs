@@ -3,25 +3,28 @@ using Microsoft.AspNetCore.Authorization.Policy;
 
 namespace HealthcareCms.Api.Audit;
 
+/// <summary>The audit trail's resource type (MetricCatalog.Values.AuditResourceTypes) of a route or group's refusals.</summary>
+public sealed record AuditedResource(string Type);
+
+public static class AuditedResourceExtensions
+{
+    /// <summary>Names the audit resource type under which the routes' authorization refusals (403) are recorded.</summary>
+    public static TBuilder AuditedAs<TBuilder>(this TBuilder builder, string resourceType)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AuditedResource(resourceType));
+}
+
 /// <summary>
 /// Every access refused by a route's authorization policy (403) is audited as <c>deny</c> before the
-/// default forbid answer, with the resource type taken from the route and the route's <c>id</c>.
-/// Object-level refusals inside handlers are audited by the handlers themselves.
+/// default forbid answer, with the resource type the route declares (<see cref="AuditedResource"/>, set with
+/// <c>.AuditedAs(...)</c> on each route group) and the route's <c>id</c>. Object-level refusals inside handlers,
+/// and the policy decisions' refusals, are audited where they happen.
 /// </summary>
-internal sealed class AuditingAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
+internal sealed partial class AuditingAuthorizationResultHandler(ILogger<AuditingAuthorizationResultHandler> logger)
+    : IAuthorizationMiddlewareResultHandler
 {
-    private static readonly (string Prefix, string ResourceType)[] ResourceTypesByPath =
-    [
-        ("/api/posts", "post"),
-        ("/api/audit", "audit_log"),
-        ("/api/lgpd", "lgpd_request"),
-        ("/api/subscribers", "subscriber"),
-        ("/api/users", "user"),
-        ("/api/auth", "session"),
-        ("/api/me", "session"),
-        ("/api/workflows", "workflow"),
-        ("/live", "workflow"),
-    ];
+    /// <summary>Recorded when a refusing route declares no resource type (a defect: every role-guarded group declares one).</summary>
+    public const string Undeclared = "unknown";
 
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
@@ -29,15 +32,20 @@ internal sealed class AuditingAuthorizationResultHandler : IAuthorizationMiddlew
     {
         if (authorizeResult.Forbidden)
         {
-            var path = context.Request.Path.Value ?? "";
-            var resourceType = path.Contains("/patient-consents", StringComparison.Ordinal)
-                ? "patient_consent"
-                : ResourceTypesByPath.FirstOrDefault(r => path.StartsWith(r.Prefix, StringComparison.OrdinalIgnoreCase)).ResourceType ?? "policy";
+            var resourceType = context.GetEndpoint()?.Metadata.GetMetadata<AuditedResource>()?.Type;
+            if (resourceType is null)
+            {
+                LogUndeclared(logger);
+            }
+
             var resourceId = context.Request.RouteValues.TryGetValue("id", out var id) ? id?.ToString() : null;
             await context.RequestServices.GetRequiredService<RequestAuditor>()
-                .RecordAsync(resourceType, resourceId, "deny", AuditOutcomes.Denied, context.RequestAborted);
+                .RecordAsync(resourceType ?? Undeclared, resourceId, "deny", AuditOutcomes.Denied, context.RequestAborted);
         }
 
         await _default.HandleAsync(next, context, policy, authorizeResult);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A route refused by its authorization policy declares no audited resource type")]
+    private static partial void LogUndeclared(ILogger logger);
 }

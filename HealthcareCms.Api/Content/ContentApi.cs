@@ -22,7 +22,7 @@ public static class ContentApi
 
     public static IEndpointRouteBuilder MapContentApi(this IEndpointRouteBuilder app)
     {
-        var posts = app.MapGroup("/api/posts").WithTags("Posts");
+        var posts = app.MapGroup("/api/posts").WithTags("Posts").AuditedAs(AuditPost);
 
         posts.MapGet("", ListPublishedPosts)
             .WithName("ListPublishedPosts")
@@ -155,15 +155,16 @@ public static class ContentApi
             return PostProblems.NotFound();
         }
 
-        if (await DecideDraftAsync(context, post, "update", cancellationToken) is { } refusal)
-        {
-            return refusal;
-        }
-
+        // The free local rule first: a non-author is refused without a policy round trip.
         if (!PostAccess.IsAuthor(post, user))
         {
             await auditor.RecordAsync(AuditPost, post.Id.ToString(), "update", AuditOutcomes.Denied, cancellationToken);
             return PostProblems.Forbidden("Only the author edits a post.");
+        }
+
+        if (await DecideDraftAsync(context, post, "update", cancellationToken) is { } refusal)
+        {
+            return refusal;
         }
 
         var errors = Validate(request.Title, request.Body, request.MedicalCategory) ?? [];
@@ -262,15 +263,15 @@ public static class ContentApi
             return PostProblems.NotFound();
         }
 
-        if (await DecideDraftAsync(context, post, "submit", cancellationToken) is { } refusal)
-        {
-            return refusal;
-        }
-
         if (!PostAccess.IsAuthor(post, user))
         {
             await auditor.RecordAsync(AuditPost, post.Id.ToString(), "submit", AuditOutcomes.Denied, cancellationToken);
             return PostProblems.Forbidden("Only the author submits a post.");
+        }
+
+        if (await DecideDraftAsync(context, post, "submit", cancellationToken) is { } refusal)
+        {
+            return refusal;
         }
 
         var from = post.Status;
@@ -380,9 +381,9 @@ public static class ContentApi
     /// Asks the policy service for <c>post_draft</c> <paramref name="action"/> on the post (its id and author; for a
     /// new post, the caller as its owner-to-be). Called after the object rule that answers 404 (<see cref="PostAccess"/>),
     /// so a refusal never reveals a post the caller cannot see. Refusals are audited with their decision id. An
-    /// allowed change is audited by the handler (its entry carries the allow's id); an allowed read of a draft or of a
-    /// post's history is an entry of its own (<see cref="AccessAudit.EveryAccess"/>): a draft may still hold what the
-    /// LGPD stage will send back.
+    /// allowed change is audited by the handler (its entry carries the allow's id); an allowed read of a draft's text or
+    /// of a post's history is an entry of its own (<see cref="AccessAudit.EveryAccess"/>): a draft may still hold what
+    /// the LGPD stage will send back. The workflow view (stage results, no text) audits refusals only.
     /// </summary>
     private static Task<ProblemHttpResult?> DecideDraftAsync(
         HttpContext context, Post post, string action, CancellationToken cancellationToken, AccessAudit audit = AccessAudit.Refusals) =>

@@ -12,9 +12,7 @@ public static class PostAccess
 {
     private static readonly string[] Staff = [Roles.Editor, Roles.Admin, Roles.Reviewer];
 
-    public static bool CanSee(Post post, ICurrentUser user) =>
-        post.Status == PostStatus.Published
-        || (user.IsAuthenticated && (IsAuthor(post, user) || (post.Status != PostStatus.Draft && Staff.Contains(user.Role))));
+    public static bool CanSee(Post post, ICurrentUser user) => post.Status == PostStatus.Published || CanSeeHistory(post, user);
 
     /// <summary>
     /// Earlier revisions are for the author and the staff only, whatever the post's status: a revision may hold

@@ -51,7 +51,16 @@ internal sealed partial class WorkflowOutcomeApplier(
             // next: a background loop that throws would stop the whole Api. Only shutdown ends the loop.
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                LogRetrying(logger, ex.GetType().Name);
+                // The database being away is expected and said at Debug; anything else is a fault worth a Warning.
+                if (DatabaseUnavailableHandler.IsUnavailable(ex is AuditWriteException ? ex.InnerException : ex))
+                {
+                    LogRetrying(logger, ex.GetType().Name);
+                }
+                else
+                {
+                    LogPassFailed(logger, ex.GetType().Name);
+                }
+
                 await Task.Delay(PollInterval, stoppingToken);
             }
         }
@@ -136,6 +145,9 @@ internal sealed partial class WorkflowOutcomeApplier(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pushing workflow progress to live clients failed ({ErrorType})")]
     private static partial void LogPushFailed(ILogger logger, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Applying workflow progress failed ({ErrorType}); retrying on the next pass")]
+    private static partial void LogPassFailed(ILogger logger, string errorType);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Workflow progress listener interrupted ({ErrorType}); reconnecting")]
     private static partial void LogRetrying(ILogger logger, string errorType);

@@ -117,27 +117,11 @@ public static class IdentityExtensions
     /// </summary>
     private static async Task CheckSessionAsync(TokenValidatedContext context)
     {
-        var principal = context.Principal!;
-        if (!Guid.TryParse(principal.FindFirst(CmsClaims.SessionId)?.Value, out var sessionId)
-            || !Guid.TryParse(principal.FindFirst(CmsClaims.Subject)?.Value, out var userId))
-        {
-            context.Fail("The token has no session.");
-            return;
-        }
-
-        var services = context.HttpContext.RequestServices;
-        var standing = await SubjectStanding.ReadAsync(
-            services.GetRequiredService<Data.CmsDbContext>(), sessionId, userId,
-            services.GetRequiredService<TimeProvider>().GetUtcNow(),
-            services.GetRequiredService<IOptions<IdentitySettings>>().Value.Lockout.Window,
-            context.HttpContext.RequestAborted);
-        if (standing is null)
+        var http = context.HttpContext;
+        if (!await SubjectStanding.CheckSessionAsync(http, context.Principal!, http.RequestServices, http.RequestAborted))
         {
             context.Fail("The session has ended.");
-            return;
         }
-
-        context.HttpContext.Features.Set(standing);
     }
 
     private static async ValueTask OnRateLimitedAsync(OnRejectedContext context, CancellationToken cancellationToken)

@@ -9,6 +9,8 @@ namespace HealthcareCms.Api.Identity;
 /// <summary>Per-account lockout: N failures within the window lock the email for the lockout duration.</summary>
 public sealed class LoginThrottleStore(CmsDbContext db, IOptions<IdentitySettings> settings, TimeProvider time)
 {
+    /// <summary>The throttle key of an email. <see cref="SubjectStanding.ReadAsync"/> computes the same key in SQL
+    /// (<c>sha256(convert_to(normalized_email, 'UTF8'))</c>): change both together.</summary>
     public static byte[] KeyFor(string normalizedEmail) => SHA256.HashData(Encoding.UTF8.GetBytes(normalizedEmail));
 
     /// <summary>How long the email stays locked, or null when it is not locked.</summary>

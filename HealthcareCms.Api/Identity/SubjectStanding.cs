@@ -1,5 +1,7 @@
+using System.Security.Claims;
 using HealthcareCms.Api.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace HealthcareCms.Api.Identity;
 
@@ -15,6 +17,34 @@ public sealed record SubjectStanding(bool Disabled, int RecentFailedLogins)
     public const string DisabledStatus = "disabled";
 
     public string Status => Disabled ? DisabledStatus : Active;
+
+    /// <summary>
+    /// The session check: whether <paramref name="user"/>'s session (<c>sid</c>) is live, reading the subject's standing
+    /// in the same query and setting it on <paramref name="http"/> for the enforcement point. Used by every
+    /// authenticated request (JWT validation) and again by each live-hub join (a connection outlives its request).
+    /// </summary>
+    public static async Task<bool> CheckSessionAsync(
+        HttpContext http, ClaimsPrincipal user, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(user.FindFirst(CmsClaims.SessionId)?.Value, out var sessionId)
+            || !Guid.TryParse(user.FindFirst(CmsClaims.Subject)?.Value, out var userId))
+        {
+            return false;
+        }
+
+        var standing = await ReadAsync(
+            services.GetRequiredService<CmsDbContext>(), sessionId, userId,
+            services.GetRequiredService<TimeProvider>().GetUtcNow(),
+            services.GetRequiredService<IOptions<IdentitySettings>>().Value.Lockout.Window,
+            cancellationToken);
+        if (standing is null)
+        {
+            return false;
+        }
+
+        http.Features.Set(standing);
+        return true;
+    }
 
     /// <summary>
     /// The standing of <paramref name="userId"/> if <paramref name="sessionId"/> is one of their live sessions

@@ -17,7 +17,7 @@ public static class UsersApi
 {
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
-        var users = app.MapGroup("/api/users").WithTags("Users").RequireAuthorization(Policies.Admin);
+        var users = app.MapGroup("/api/users").WithTags("Users").AuditedAs("user").RequireAuthorization(Policies.Admin);
 
         users.MapPost("", CreateUser)
             .RequireAccess(ResourceTypes.UserAdmin, "create", AccessAudit.Refusals)

@@ -28,7 +28,7 @@ public static class LgpdApi
 
     public static IEndpointRouteBuilder MapLgpdApi(this IEndpointRouteBuilder app)
     {
-        var subscribers = app.MapGroup("/api/subscribers").WithTags("LGPD");
+        var subscribers = app.MapGroup("/api/subscribers").WithTags("LGPD").AuditedAs("subscriber");
 
         subscribers.MapPost("", CreateSubscriber)
             .WithName("CreateSubscriber")
@@ -44,7 +44,7 @@ public static class LgpdApi
             .WithName("SendSubscriberMessage")
             .WithSummary("Process a subscriber's data for a purpose (send a message); refused without current consent.");
 
-        var requests = app.MapGroup("/api/lgpd/requests").WithTags("LGPD");
+        var requests = app.MapGroup("/api/lgpd/requests").WithTags("LGPD").AuditedAs("lgpd_request");
 
         requests.MapPost("", CreateRequest)
             .WithName("CreateDataSubjectRequest")
@@ -257,8 +257,7 @@ public static class LgpdApi
 
         if (request.State == DataSubjectRequestStates.Completed)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already completed.",
-                detail: "This request was already confirmed and answered.");
+            return AlreadyCompleted();
         }
 
         var name = body.Name?.Trim();
@@ -272,8 +271,7 @@ public static class LgpdApi
 
         if (await service.ExecuteAsync(request, name, cancellationToken) is not { } result)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already completed.",
-                detail: "This request was confirmed and answered by a concurrent confirmation.");
+            return AlreadyCompleted(); // by a concurrent confirmation
         }
 
         return TypedResults.Ok(new DataSubjectRequestCompleted(request.Id, request.Type, request.State, request.CompletedAt!.Value, result));
@@ -327,6 +325,10 @@ public static class LgpdApi
             ? trimmed.ToLowerInvariant()
             : null;
     }
+
+    private static ProblemHttpResult AlreadyCompleted() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already completed.",
+            detail: "This request was already confirmed and answered.");
 
     private static ProblemHttpResult AlreadySubscribed() =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Already subscribed.",

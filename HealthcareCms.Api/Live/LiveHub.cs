@@ -6,7 +6,6 @@ using HealthcareCms.Api.Data;
 using HealthcareCms.Api.Identity;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace HealthcareCms.Api.Live;
 
@@ -21,8 +20,7 @@ public sealed record WorkflowProgress(Guid PostId, string Status, int Version, s
 /// request's.
 /// </summary>
 public sealed class LiveHub(
-    CmsDbContext db, IAccessDecider decider, RequestAuditor auditor, TimeProvider time, IOptions<IdentitySettings> identity,
-    LiveMetrics metrics) : Hub
+    CmsDbContext db, IAccessDecider decider, RequestAuditor auditor, IServiceProvider services, LiveMetrics metrics) : Hub
 {
     public const string Path = "/live";
     public const string ProgressMethod = "workflowProgress";
@@ -42,7 +40,8 @@ public sealed class LiveHub(
                 throw new HubException("No such post among yours.");
             }
 
-            if (!await RefreshStandingAsync(userId))
+            if (Context.GetHttpContext() is not { } http
+                || !await SubjectStanding.CheckSessionAsync(http, Context.User!, services, Context.ConnectionAborted))
             {
                 throw new HubException("The session has ended.");
             }
@@ -70,27 +69,6 @@ public sealed class LiveHub(
             metrics.MountFailed(LiveMetrics.PostWorkflowView);
             throw;
         }
-    }
-
-    /// <summary>Re-reads the session (still live?) and the subject's standing onto the connection's request, where the
-    /// enforcement point reads them.</summary>
-    private async Task<bool> RefreshStandingAsync(Guid userId)
-    {
-        var http = Context.GetHttpContext();
-        if (http is null || !Guid.TryParse(Context.User?.FindFirst(CmsClaims.SessionId)?.Value, out var sessionId))
-        {
-            return false;
-        }
-
-        var standing = await SubjectStanding.ReadAsync(
-            db, sessionId, userId, time.GetUtcNow(), identity.Value.Lockout.Window, Context.ConnectionAborted);
-        if (standing is null)
-        {
-            return false;
-        }
-
-        http.Features.Set(standing);
-        return true;
     }
 }
 

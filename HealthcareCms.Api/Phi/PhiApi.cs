@@ -31,18 +31,13 @@ public static class PhiApi
     {
         var options = builder.Configuration.GetSection(PhiEncryptionOptions.SectionName).Get<PhiEncryptionOptions>() ?? new();
 
-        // The deployment's single-key form (Kubernetes secret → Phi__EncryptionKey) is the active key.
-        if (builder.Configuration["Phi:EncryptionKey"] is { Length: > 0 } singleKey && !options.Keys.ContainsKey(options.ActiveKeyId))
-        {
-            options.Keys[options.ActiveKeyId] = singleKey;
-        }
         builder.Services.AddSingleton(_ => new PhiProtector(options));
         return builder;
     }
 
     public static IEndpointRouteBuilder MapPhiApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api").WithTags("Patient consents").RequireAuthorization(Policies.Authenticated);
+        var group = app.MapGroup("/api").WithTags("Patient consents").AuditedAs(AuditResource).RequireAuthorization(Policies.Authenticated);
 
         group.MapPost("/posts/{id:guid}/patient-consents", CreatePatientConsent)
             .WithName("CreatePatientConsent")

@@ -1,3 +1,4 @@
+using HealthcareCms.Api.Audit;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace HealthcareCms.Api.Slo;
@@ -24,7 +25,7 @@ public static class SloApi
 
     public static RouteGroupBuilder MapSloApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/slo").WithTags("SLO");
+        var group = app.MapGroup("/api/slo").WithTags("SLO").AuditedAs("slo");
         group.MapGet("/", GetSloReport)
             .WithName("GetSloReport")
             .WithSummary("Each SLO's 30-day value, target, error budget remaining and burn rate, from Prometheus.");

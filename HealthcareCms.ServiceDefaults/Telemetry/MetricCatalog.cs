@@ -43,7 +43,7 @@ public static class MetricCatalog
         public static readonly string[] AuditResourceTypes =
         [
             "post", "patient_consent", "subscriber", "consent", "lgpd_request", "user", "session", "audit_log",
-            "policy", "workflow",
+            "policy", "workflow", "slo", "unknown",
         ];
 
         public static readonly string[] AuditActions =

@@ -53,17 +53,22 @@ public sealed class SloApiTests(AppHostFixture fixture)
         }
     }
 
+    /// <summary>Admins only; the role refusal is audited under the route group's declared resource type (<c>slo</c>).</summary>
     [Fact]
     public async Task Is_for_admins_only()
     {
         using var anonymous = fixture.CreateClient("api");
-        using var editor = await TestUsers.LoginAsync(fixture, Roles.Editor);
+        var editor = await TestUsers.CreateSessionAsync(fixture, Roles.Editor);
+        using var _ = editor.Client;
 
         using var anonymousResponse = await anonymous.GetAsync("/api/slo");
-        using var editorResponse = await editor.GetAsync("/api/slo");
+        using var editorResponse = await editor.Client.GetAsync("/api/slo");
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymousResponse.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, editorResponse.StatusCode);
+        Assert.Equal(1L, await HealthcareCms.Tests.Content.ContentTestKit.ScalarAsync<long>(fixture,
+            "SELECT count(*) FROM cms.audit_log WHERE user_id = $1 AND resource_type = 'slo' AND action = 'deny' AND outcome = 'denied'",
+            editor.UserId));
     }
 
     [Fact]
