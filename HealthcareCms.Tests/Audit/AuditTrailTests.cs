@@ -186,12 +186,12 @@ public sealed class AuditTrailTests(AppHostFixture fixture)
     {
         using var physician = await TestUsers.LoginAsync(fixture, Roles.Physician);
         const string series = "healthcare_cms_compliance_audit_log_entries_total";
-        var before = Sample(await ScrapeAsync(fixture), series, ("resource_type", "post"), ("action", "create"));
+        var before = Sample(await ScrapeAsync(fixture, fresh: true), series, ("resource_type", "post"), ("action", "create"));
 
         await CreatePostAsync(physician);
 
         await WaitForIncreaseAsync(fixture, before, series, ("resource_type", "post"), ("action", "create"));
-        var exposition = await ScrapeAsync(fixture);
+        var exposition = await ScrapeAsync(fixture, fresh: true);
         Assert.True(Sample(exposition, series, ("resource_type", "session"), ("action", "login")) > 0);
     }
 }

@@ -56,6 +56,22 @@ public static partial class ContentTestKit
 
     public static Guid Id(this JsonElement element) => element.GetProperty("id").GetGuid();
 
+    /// <summary>
+    /// Puts the post in <c>submitted</c> at <paramref name="version"/> with a <c>running</c> job whose lease (an hour,
+    /// owner <c>content-test</c>) the real worker respects: the job stays where the test put it.
+    /// </summary>
+    public static async Task<Guid> SubmitWithHeldJobAsync(AppHostFixture fixture, Guid postId, int version, string category)
+    {
+        var jobId = Guid.NewGuid();
+        await ExecuteAsync(fixture, """
+            INSERT INTO workflow.jobs (id, post_id, post_version, payload, medical_category, state, attempts, available_at,
+                lease_owner, lease_expires_at, created_at, started_at)
+            VALUES ($1, $2, $3, '{}'::jsonb, $4, 'running', 1, now(), 'content-test', now() + interval '1 hour', now(), now())
+            """, jobId, postId, version, category);
+        await ExecuteAsync(fixture, "UPDATE cms.posts SET status = 'submitted', version = $3, workflow_job_id = $1 WHERE id = $2", jobId, postId, version);
+        return jobId;
+    }
+
     public static async Task<JsonElement> GetJsonAsync(HttpClient client, string path)
     {
         using var response = await client.GetAsync(path);

@@ -32,7 +32,7 @@ public sealed class LiveUpdatesTests(AppHostFixture fixture)
         var author = await TestUsers.CreateSessionAsync(fixture, Roles.Physician);
         using var _ = author.Client;
         var post = await CreatePostAsync(author.Client);
-        var before = Sample(await ScrapeAsync(fixture), MountDuration, ("view", "post_workflow"));
+        var before = Sample(await ScrapeAsync(fixture, fresh: true), MountDuration, ("view", "post_workflow"));
 
         await using var connection = Connect(author.Tokens.AccessToken);
         var progress = new ConcurrentQueue<JsonElement>();
@@ -66,7 +66,7 @@ public sealed class LiveUpdatesTests(AppHostFixture fixture)
         var other = await TestUsers.CreateSessionAsync(fixture, Roles.Physician);
         using var _ = other.Client;
         var post = await CreatePostAsync(author);
-        var before = Sample(await ScrapeAsync(fixture), MountException, ("view", "post_workflow"));
+        var before = Sample(await ScrapeAsync(fixture, fresh: true), MountException, ("view", "post_workflow"));
 
         await using var connection = Connect(other.Tokens.AccessToken);
         await connection.StartAsync();

@@ -23,25 +23,28 @@ public sealed class PiiTelemetryTests(AppHostFixture fixture)
         using var author = (await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true)).OnManagedDevice();
 
         // Every place personal data enters: subscribers, rights requests, PHI, post bodies, bad input, logins.
-        await anonymous.PostAsJsonAsync("/api/subscribers", new { name, email, consents = new[] { "newsletter" } });
-        await anonymous.PostAsJsonAsync("/api/subscribers", new { name, email, consents = new[] { "newsletter" } });
-        await anonymous.PostAsJsonAsync("/api/subscribers", new { name, email = $"{name} <broken", consents = new[] { "bogus" } });
+        // Each input is checked to have been taken in (or refused as the bad input it is): a test that sent personal
+        // data nowhere would find none anywhere.
+        await ExpectAsync(anonymous.PostAsJsonAsync("/api/subscribers", new { name, email, consents = new[] { "newsletter" } }), HttpStatusCode.Created);
+        await ExpectAsync(anonymous.PostAsJsonAsync("/api/subscribers", new { name, email, consents = new[] { "newsletter" } }), HttpStatusCode.Conflict);
+        await ExpectAsync(anonymous.PostAsJsonAsync("/api/subscribers", new { name, email = $"{name} <broken", consents = new[] { "bogus" } }), HttpStatusCode.BadRequest);
         using var dsr = await anonymous.PostAsJsonAsync("/api/lgpd/requests", new { type = "access", email });
+        Assert.Equal(HttpStatusCode.Accepted, dsr.StatusCode);
         var dsrId = (await dsr.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).Id();
-        await anonymous.PostAsJsonAsync($"/api/lgpd/requests/{dsrId}/confirm", new { token = email });
-        await anonymous.PostAsJsonAsync("/api/lgpd/requests", new { type = name, email = cpf });
+        await ExpectAsync(anonymous.PostAsJsonAsync($"/api/lgpd/requests/{dsrId}/confirm", new { token = email }), HttpStatusCode.Forbidden);
+        await ExpectAsync(anonymous.PostAsJsonAsync("/api/lgpd/requests", new { type = name, email = cpf }), HttpStatusCode.BadRequest);
         var post = await CreatePostAsync(author, $"Case of {name}, CPF {cpf}, contact {email}.");
-        await author.PostAsJsonAsync($"/api/posts/{post.Id()}/patient-consents", new { patientName = name, cpf, birthDate = "1980-01-01", scope = "image_use" });
-        await author.PostAsJsonAsync($"/api/posts/{post.Id()}/patient-consents", new { patientName = name, cpf = cpf[..10] + "X", birthDate = name, scope = email });
-        await author.PostAsync($"/api/posts/{post.Id()}/submit", null);
-        await anonymous.PostAsJsonAsync(TestUsers.LoginPath, new { email, password = cpf });
-        await anonymous.GetAsync($"/api/posts/{Uri.EscapeDataString(email)}");
-        await anonymous.GetAsync($"/api/posts?page={Uri.EscapeDataString(cpf)}");
+        await ExpectAsync(author.PostAsJsonAsync($"/api/posts/{post.Id()}/patient-consents", new { patientName = name, cpf, birthDate = "1980-01-01", scope = "image_use" }), HttpStatusCode.Created);
+        await ExpectAsync(author.PostAsJsonAsync($"/api/posts/{post.Id()}/patient-consents", new { patientName = name, cpf = cpf[..10] + "X", birthDate = name, scope = email }), HttpStatusCode.BadRequest);
+        await ExpectAsync(author.PostAsync($"/api/posts/{post.Id()}/submit", null), HttpStatusCode.Accepted);
+        await ExpectAsync(anonymous.PostAsJsonAsync(TestUsers.LoginPath, new { email, password = cpf }), HttpStatusCode.Unauthorized);
+        await ExpectAsync(anonymous.GetAsync($"/api/posts/{Uri.EscapeDataString(email)}"), HttpStatusCode.NotFound);
+        await ExpectAsync(anonymous.GetAsync($"/api/posts?page={Uri.EscapeDataString(cpf)}"), HttpStatusCode.BadRequest);
         await WaitForStatusAsync(author, post.Id(), "approved", "changes_requested");
 
         foreach (var service in AppHostFixture.ServiceNames)
         {
-            var exposition = await ScrapeAsync(fixture, service);
+            var exposition = await ScrapeAsync(fixture, service, fresh: true);
             foreach (var secret in secrets)
             {
                 Assert.False(exposition.Contains(secret, StringComparison.OrdinalIgnoreCase), $"{service} /metrics carries personal data");
@@ -76,5 +79,11 @@ public sealed class PiiTelemetryTests(AppHostFixture fixture)
         }
 
         return lines;
+    }
+
+    private static async Task ExpectAsync(Task<HttpResponseMessage> call, HttpStatusCode expected)
+    {
+        using var response = await call;
+        Assert.True(expected == response.StatusCode, $"{response.RequestMessage?.Method} answered {(int)response.StatusCode}, expected {(int)expected}");
     }
 }

@@ -324,13 +324,7 @@ public sealed class PostsTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
         // Submitted but not approved: the job is held by a lease the real worker respects (a trivial post like this
         // one would otherwise be approved within milliseconds), so publishing is deterministically an invalid move.
-        var jobId = Guid.NewGuid();
-        await ExecuteAsync(fixture, """
-            INSERT INTO workflow.jobs (id, post_id, post_version, payload, medical_category, state, attempts, available_at,
-                lease_owner, lease_expires_at, created_at, started_at)
-            VALUES ($1, $2, 3, '{}'::jsonb, 'general', 'running', 1, now(), 'content-test', now() + interval '1 hour', now(), now())
-            """, jobId, post.Id());
-        await ExecuteAsync(fixture, "UPDATE cms.posts SET status = 'submitted', version = 3, workflow_job_id = $1 WHERE id = $2", jobId, post.Id());
+        await SubmitWithHeldJobAsync(fixture, post.Id(), version: 3, "general");
         using var publish = await admin.PostAsync($"/api/posts/{post.Id()}/publish", null);
         Assert.Equal(HttpStatusCode.Conflict, publish.StatusCode);
         var problem = await publish.Content.ReadFromJsonAsync<JsonElement>();

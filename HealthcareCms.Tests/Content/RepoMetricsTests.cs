@@ -17,7 +17,7 @@ public sealed class RepoMetricsTests(AppHostFixture fixture)
         await author.PostAsync($"/api/posts/{post.Id()}/submit", null);
         await GetJsonAsync(author, $"/api/posts/{post.Id()}");
 
-        var exposition = await ScrapeAsync(fixture);
+        var exposition = await ScrapeAsync(fixture, fresh: true);
 
         const string count = "healthcare_cms_repo_query_count_total";
         Assert.True(Sample(exposition, count, ("source", "posts"), ("command", "select")) > 0);

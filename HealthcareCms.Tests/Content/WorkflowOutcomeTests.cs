@@ -16,13 +16,7 @@ public sealed class WorkflowOutcomeTests(AppHostFixture fixture)
     {
         using var author = await TestUsers.LoginAsync(fixture, Roles.Physician);
         var post = await CreatePostAsync(author);
-        var jobId = Guid.NewGuid();
-        await ExecuteAsync(fixture, """
-            INSERT INTO workflow.jobs (id, post_id, post_version, payload, medical_category, state, attempts, available_at,
-                lease_owner, lease_expires_at, created_at, started_at)
-            VALUES ($1, $2, 2, '{}'::jsonb, 'cardiology', 'running', 1, now(), 'content-test', now() + interval '1 hour', now(), now())
-            """, jobId, post.Id());
-        await ExecuteAsync(fixture, "UPDATE cms.posts SET status = 'submitted', version = 2, workflow_job_id = $1 WHERE id = $2", jobId, post.Id());
+        var jobId = await SubmitWithHeldJobAsync(fixture, post.Id(), version: 2, "cardiology");
         await ExecuteAsync(fixture, "SELECT pg_notify('workflow_progress', $1::text)", jobId);
 
         Assert.Equal("in_review", await WaitForStatusAsync(author, post.Id(), "in_review"));

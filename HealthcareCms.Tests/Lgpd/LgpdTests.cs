@@ -41,7 +41,7 @@ public sealed class LgpdTests(AppHostFixture fixture)
     public async Task Subscribing_records_one_ledger_grant_per_purpose_and_counts_consent_granted()
     {
         using var anonymous = TestUsers.AnonymousClient(fixture);
-        var before = Sample(await ScrapeAsync(fixture), LgpdEvents, ("event_type", "consent_granted"));
+        var before = Sample(await ScrapeAsync(fixture, fresh: true), LgpdEvents, ("event_type", "consent_granted"));
         var id = await SubscribeAsync(anonymous, NewEmail(), "newsletter", "research_contact");
 
         Assert.Equal(2L, await ScalarAsync<long>(fixture,
@@ -85,7 +85,7 @@ public sealed class LgpdTests(AppHostFixture fixture)
             "SELECT count(*) FROM cms.audit_log WHERE resource_type = 'subscriber' AND resource_id = $1 AND action = 'read' AND length(decision_id) = 32",
             id.ToString()));
 
-        var before = Sample(await ScrapeAsync(fixture), LgpdEvents, ("event_type", "consent_revoked"));
+        var before = Sample(await ScrapeAsync(fixture, fresh: true), LgpdEvents, ("event_type", "consent_revoked"));
         using var revoke = await anonymous.DeleteAsync($"/api/subscribers/{id}/consents/newsletter");
         Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
         await WaitForIncreaseAsync(fixture, before, LgpdEvents, ("event_type", "consent_revoked"));
@@ -122,7 +122,7 @@ public sealed class LgpdTests(AppHostFixture fixture)
         using var anonymous = TestUsers.AnonymousClient(fixture);
         var email = NewEmail();
         await SubscribeAsync(anonymous, email, "newsletter", "research_contact");
-        var before = Sample(await ScrapeAsync(fixture), LgpdEvents, ("event_type", "access_request"));
+        var before = Sample(await ScrapeAsync(fixture, fresh: true), LgpdEvents, ("event_type", "access_request"));
 
         var started = DateTimeOffset.UtcNow;
         var (id, dueAt) = await RequestAsync(anonymous, "access", email);
@@ -133,7 +133,7 @@ public sealed class LgpdTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
         Assert.DoesNotContain("Carla", await wrong.Content.ReadAsStringAsync());
 
-        var completedBefore = Sample(await ScrapeAsync(fixture), LgpdEvents, ("event_type", "request_completed"));
+        var completedBefore = Sample(await ScrapeAsync(fixture, fresh: true), LgpdEvents, ("event_type", "request_completed"));
         var token = await ConfirmationTokenAsync(fixture, email);
         var answer = await ConfirmAsync(anonymous, id, email);
         Assert.Equal("completed", answer.GetProperty("state").GetString());
@@ -228,7 +228,7 @@ public sealed class LgpdTests(AppHostFixture fixture)
         using var dpo = (await TestUsers.ComplianceSessionAsync(fixture)).Client;
         var email = NewEmail();
         var subscriber = await SubscribeAsync(anonymous, email, "newsletter");
-        var before = Sample(await ScrapeAsync(fixture), LgpdEvents, ("event_type", "deletion_request"));
+        var before = Sample(await ScrapeAsync(fixture, fresh: true), LgpdEvents, ("event_type", "deletion_request"));
 
         var (id, _) = await RequestAsync(anonymous, "deletion", email);
         await WaitForIncreaseAsync(fixture, before, LgpdEvents, ("event_type", "deletion_request"));
@@ -261,7 +261,7 @@ public sealed class LgpdTests(AppHostFixture fixture)
         var (id, _) = await RequestAsync(anonymous, "access", NewEmail());
         var (fresh, _) = await RequestAsync(anonymous, "portability", NewEmail());
         await ExecuteAsync(fixture, "UPDATE cms.lgpd_requests SET created_at = now() - interval '16 days', due_at = now() - interval '1 day' WHERE id = $1", id);
-        var before = Sample(await ScrapeAsync(fixture), LgpdEvents, ("event_type", "request_overdue"));
+        var before = Sample(await ScrapeAsync(fixture, fresh: true), LgpdEvents, ("event_type", "request_overdue"));
 
         var report = await GetJsonAsync(dpo, "/api/lgpd/requests/overdue?pageSize=100");
         var ids = report.GetProperty("items").EnumerateArray().Select(r => r.Id()).ToList();
@@ -271,7 +271,7 @@ public sealed class LgpdTests(AppHostFixture fixture)
         var counted = await WaitForIncreaseAsync(fixture, before, LgpdEvents, ("event_type", "request_overdue"));
 
         await GetJsonAsync(dpo, "/api/lgpd/requests/overdue?pageSize=100");
-        Assert.Equal(counted, Sample(await ScrapeAsync(fixture), LgpdEvents, ("event_type", "request_overdue")));
+        Assert.Equal(counted, Sample(await ScrapeAsync(fixture, fresh: true), LgpdEvents, ("event_type", "request_overdue")));
         Assert.NotNull(await ScalarAsync<DateTime?>(fixture, "SELECT overdue_reported_at FROM cms.lgpd_requests WHERE id = $1", id));
 
         var all = await GetJsonAsync(dpo, "/api/lgpd/requests?pageSize=100");

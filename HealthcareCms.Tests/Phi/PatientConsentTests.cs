@@ -20,7 +20,7 @@ public sealed class PatientConsentTests(AppHostFixture fixture)
         using var author = (await TestUsers.LoginAsync(fixture, Roles.Physician, withMfa: true)).OnManagedDevice();
         var post = await CreatePostAsync(author);
         var cpf = NewCpf();
-        var before = Sample(await ScrapeAsync(fixture), PhiAccess, ("user_role", "physician"));
+        var before = Sample(await ScrapeAsync(fixture, fresh: true), PhiAccess, ("user_role", "physician"));
 
         using var created = await author.PostAsJsonAsync($"/api/posts/{post.Id()}/patient-consents",
             new { patientName = "Maria Aparecida Souza", cpf, birthDate = "1980-02-29", scope = "image_use" });
@@ -192,7 +192,7 @@ public sealed class PatientConsentTests(AppHostFixture fixture)
         using var created = await author.PostAsJsonAsync($"/api/posts/{post.Id()}/patient-consents",
             new { patientName = "Rita Auditfail", cpf = NewCpf(), birthDate = "1990-01-01", scope = "image_use" });
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).Id();
-        var before = Sample(await ScrapeAsync(fixture), "healthcare_cms_compliance_audit_write_failures_total");
+        var before = Sample(await ScrapeAsync(fixture, fresh: true), "healthcare_cms_compliance_audit_write_failures_total");
 
         // Make the database refuse audit rows for this one consent, as a failing audit store would.
         var trigger = $"test_audit_fail_{Guid.NewGuid():N}";

@@ -59,7 +59,7 @@ public sealed class WorkerProcessTests(AppHostFixture fixture)
         Assert.Equal("cfm:fail,lgpd:fail,medical:fail,plugin:glossary:fail,plugin:reading_level:pass", await ScalarAsync<string>(db,
             "SELECT string_agg(stage || ':' || result, ',' ORDER BY stage) FROM workflow.stage_results WHERE job_id = $1", jobId));
 
-        var metrics = await MetricsScrape.ScrapeAsync(fixture, "workflows");
+        var metrics = await MetricsScrape.ScrapeAsync(fixture, "workflows", fresh: true);
         Assert.Contains("healthcare_cms_medical_workflows_started_total{otel_scope_name=\"HealthcareCms.Workflows\",medical_category=\"dermatology\",workflow_stage=\"pipeline\"}", metrics);
         Assert.Contains("healthcare_cms_medical_workflows_completed_total{otel_scope_name=\"HealthcareCms.Workflows\",medical_category=\"dermatology\",result=\"rejected\",workflow_stage=\"pipeline\"}", metrics);
         Assert.Contains("healthcare_cms_medical_workflows_duration_seconds_bucket{otel_scope_name=\"HealthcareCms.Workflows\",workflow_stage=\"plugin\",le=\"0.001\"}", metrics);

@@ -115,7 +115,7 @@ public sealed class PolicyServiceTests(AppHostFixture fixture)
     [Fact]
     public async Task Simulation_explains_a_decision_and_validates_a_candidate_policy()
     {
-        using var policy = await AdminPolicyClientAsync();
+        using var policy = await TestUsers.AssertedClientAsync(fixture, "policy", "admin");
 
         using var simulated = await policy.PostAsJsonAsync("/v1/decisions/simulate", new { request = Request(ip: "203.0.113.9") });
         var result = await simulated.Content.ReadFromJsonAsync<JsonElement>();
@@ -166,15 +166,6 @@ public sealed class PolicyServiceTests(AppHostFixture fixture)
         Assert.Equal(MetricCatalog.PolicyEvaluationBuckets, latencyBuckets);
         Assert.Contains(0.0001, latencyBuckets);
         Assert.True(MetricsScrape.Sample(exposition, "healthcare_cms_zero_trust_evaluation_time_seconds_count") >= 3);
-    }
-
-    private async Task<HttpClient> AdminPolicyClientAsync()
-    {
-        var key = Encoding.UTF8.GetBytes(await TestUsers.ParameterAsync(fixture, "internal-signing-key"));
-        var client = fixture.CreateClient("policy");
-        client.DefaultRequestHeaders.Add(IdentityAssertion.HeaderName,
-            IdentityAssertion.Create(key, "admin", "test-admin", DateTimeOffset.UtcNow.AddSeconds(50)));
-        return client;
     }
 
     private static string Json(object value) => JsonSerializer.Serialize(value, JsonSerializerOptions.Web);

@@ -19,13 +19,11 @@ namespace HealthcareCms.Tests.ZeroTrust;
 [Collection(AppHostCollection.Name)]
 public sealed class SubjectStandingTests(AppHostFixture fixture)
 {
-    private const string TrustedAddress = "10.20.30.41";
-
     [Fact]
     public async Task Failed_logins_against_the_account_are_a_decision_input()
     {
         var session = await TestUsers.CreateSessionAsync(fixture, Roles.Editor);
-        var client = TestUsers.WithClientAddress(session.Client, TrustedAddress);
+        var client = session.Client.WithClientAddress(TestUsers.TrustedAddress);
         using var anonymous = TestUsers.AnonymousClient(fixture);
         for (var i = 0; i < 3; i++)
         {
@@ -48,7 +46,7 @@ public sealed class SubjectStandingTests(AppHostFixture fixture)
     public async Task An_account_disabled_in_the_database_is_denied_by_the_policy_while_its_session_lives()
     {
         var session = await TestUsers.CreateSessionAsync(fixture, Roles.Editor);
-        var client = TestUsers.WithClientAddress(session.Client, TrustedAddress);
+        var client = session.Client.WithClientAddress(TestUsers.TrustedAddress);
         using (var before = await client.GetAsync("/api/workflows/status"))
         {
             Assert.Equal(HttpStatusCode.OK, before.StatusCode);
